@@ -1,0 +1,2 @@
+//! HTTP/1.0 client.
+#![forbid(unsafe_code)]
