@@ -1,0 +1,97 @@
+//! Which runtime, if any, is running on this thread.
+//!
+//! `block_on` installs its executor core in a thread-local for its duration.
+//! [`spawn`](crate::spawn), the timers and the sockets find their runtime
+//! here, and a waker uses it to tell a same-thread wake (fast path, straight
+//! onto the run queue) from a wake that comes from another thread.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::executor::Core;
+use crate::task::TaskRef;
+use crate::waker::Shared;
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
+}
+
+/// Restores the previous (empty) context when `block_on` returns or unwinds.
+#[derive(Debug)]
+pub(crate) struct EnterGuard(());
+
+/// Makes `core` the current runtime of this thread.
+///
+/// # Panics
+///
+/// Panics if a runtime is already running on this thread: a nested
+/// `block_on` would block the outer runtime's tasks and can deadlock.
+pub(crate) fn enter(core: Rc<Core>) -> EnterGuard {
+    CURRENT.with(|current| {
+        let mut current = current.borrow_mut();
+        assert!(
+            current.is_none(),
+            "runtime::block_on called inside block_on: a runtime is already running on this \
+             thread; `.await` the future instead, or spawn it with runtime::spawn"
+        );
+        *current = Some(core);
+    });
+    EnterGuard(())
+}
+
+/// Like [`enter`], but returns `None` instead of panicking when this thread
+/// already runs a runtime (used while dropping one).
+pub(crate) fn try_enter(core: Rc<Core>) -> Option<EnterGuard> {
+    CURRENT.with(|current| {
+        let mut current = current.borrow_mut();
+        if current.is_some() {
+            return None;
+        }
+        *current = Some(core);
+        Some(EnterGuard(()))
+    })
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        // Take the core out before dropping it, so that no borrow of CURRENT
+        // is held while the `Rc` drops. `try_with` because this may run while
+        // the thread's locals are being destroyed.
+        let old = CURRENT.try_with(|c| c.borrow_mut().take()).ok().flatten();
+        drop(old);
+    }
+}
+
+/// The current runtime's core.
+///
+/// # Panics
+///
+/// Panics with `what` in the message when called outside a runtime.
+pub(crate) fn current(what: &str) -> Rc<Core> {
+    try_current().unwrap_or_else(|| {
+        panic!(
+            "{what} must be called from inside a runtime (inside `runtime::block_on` or \
+             `Runtime::block_on`), but no runtime is running on this thread"
+        )
+    })
+}
+
+/// The current runtime's core, or `None` outside a runtime.
+pub(crate) fn try_current() -> Option<Rc<Core>> {
+    CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+}
+
+/// Queues `task` on the current thread's runtime if that runtime owns
+/// `shared`. Returns false if the wake must take the remote path.
+pub(crate) fn schedule_local(shared: &Arc<Shared>, task: TaskRef) -> bool {
+    CURRENT
+        .try_with(|c| match &*c.borrow() {
+            Some(core) if Arc::ptr_eq(core.shared(), shared) => {
+                core.schedule(task);
+                true
+            }
+            _ => false,
+        })
+        .unwrap_or(false)
+}

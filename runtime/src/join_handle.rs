@@ -1,0 +1,130 @@
+//! [`JoinHandle`]: the owned permission to await a spawned task's output.
+//!
+//! A thin handle onto the executor's slab slot (`executor.rs`): awaiting it
+//! takes the output out of the task's cell and frees the slot; dropping it
+//! detaches the task, which runs on and frees its slot when it finishes.
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use crate::executor::Core;
+use crate::join_error::JoinError;
+use crate::task::TaskRef;
+
+/// A handle to a spawned task: a future of the task's output.
+///
+/// Awaiting it gives `Ok(output)`, or `Err(JoinError)` if the task panicked or
+/// was cancelled. Dropping it *detaches* the task: the task keeps running and
+/// its output is dropped when it finishes. [`JoinHandle::abort`] cancels it.
+///
+/// # Examples
+///
+/// ```
+/// let sum = runtime::block_on(async {
+///     let a = runtime::spawn(async { 1 + 2 });
+///     let b = runtime::spawn(async { 3 + 4 });
+///     a.await.unwrap() + b.await.unwrap()
+/// });
+/// assert_eq!(sum, 10);
+/// ```
+///
+/// # Cancellation
+///
+/// Dropping a `JoinHandle` does not cancel the task; use
+/// [`abort`](JoinHandle::abort) for that.
+#[must_use = "dropping a JoinHandle detaches the task; await it to get its output"]
+pub struct JoinHandle<T> {
+    core: Rc<Core>,
+    task: TaskRef,
+    id: u64,
+    _output: PhantomData<fn() -> T>,
+}
+
+impl<T> JoinHandle<T> {
+    pub(crate) fn new(core: Rc<Core>, task: TaskRef, id: u64) -> JoinHandle<T> {
+        JoinHandle {
+            core,
+            task,
+            id,
+            _output: PhantomData,
+        }
+    }
+
+    /// Cancels the task: its future is dropped at once (or, if the task is
+    /// aborting itself, right after its current poll) and awaiting this
+    /// handle gives a [`JoinError`] for which `is_cancelled()` is true. Does
+    /// nothing if the task has already finished.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// runtime::block_on(async {
+    ///     let task = runtime::spawn(runtime::time::sleep(Duration::from_secs(3600)));
+    ///     task.abort();
+    ///     assert!(task.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn abort(&self) {
+        self.core.abort(self.task);
+    }
+
+    /// True once the task has finished (returned, panicked or was aborted).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// runtime::block_on(async {
+    ///     let task = runtime::spawn(async {});
+    ///     assert!(!task.is_finished());
+    ///     runtime::yield_now().await;
+    ///     assert!(task.is_finished());
+    /// });
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.core.is_finished(self.task)
+    }
+
+    /// The task's id, unique within its runtime (the first task is 1).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+impl<T: 'static> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut output: Option<Result<T, JoinError>> = None;
+        if self
+            .core
+            .poll_join(self.task, cx.waker(), &mut output)
+            .is_pending()
+        {
+            return Poll::Pending;
+        }
+        // No output means the task is gone without one: the runtime was
+        // dropped, or the output was already taken by an earlier poll.
+        Poll::Ready(output.unwrap_or_else(|| Err(JoinError::cancelled(self.id))))
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        self.core.detach(self.task);
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("id", &self.id)
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}

@@ -1,0 +1,89 @@
+//! The reactor's timer store: pending deadlines in order, each with the waker
+//! of the task that waits for it.
+//!
+//! A `BTreeMap` keyed by `(deadline, id)` keeps the earliest deadline first
+//! (what the reactor's park needs), and makes insert, cancel and "fire
+//! everything due" O(log n). The `id` makes keys unique when two timers share
+//! a deadline, and orders such timers by creation. The public timer futures
+//! live in `time/`.
+
+use std::collections::BTreeMap;
+use std::task::Waker;
+use std::time::Instant;
+
+/// Identifies one pending timer; handed back to `time::Sleep` on insert.
+pub(crate) type TimerKey = (Instant, u64);
+
+#[derive(Debug, Default)]
+pub(crate) struct Timers {
+    pending: BTreeMap<TimerKey, Waker>,
+    next_id: u64,
+}
+
+impl Timers {
+    pub(crate) fn insert(&mut self, deadline: Instant, waker: &Waker) -> TimerKey {
+        let key = (deadline, self.next_id);
+        self.next_id += 1;
+        self.pending.insert(key, waker.clone());
+        key
+    }
+
+    /// Replaces the waker of a pending timer if it would wake a different
+    /// task. Returns the old waker, to be dropped by the caller.
+    pub(crate) fn update(&mut self, key: TimerKey, waker: &Waker) -> Option<Waker> {
+        match self.pending.get_mut(&key) {
+            Some(w) if !w.will_wake(waker) => Some(std::mem::replace(w, waker.clone())),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn remove(&mut self, key: TimerKey) -> Option<Waker> {
+        self.pending.remove(&key)
+    }
+
+    /// The earliest pending deadline.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        self.pending.first_key_value().map(|(k, _)| k.0)
+    }
+
+    /// Removes every timer whose deadline is at or before `now` and appends
+    /// its waker to `out`, earliest first.
+    pub(crate) fn fire_due(&mut self, now: Instant, out: &mut Vec<Waker>) {
+        while let Some(entry) = self.pending.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            out.push(entry.remove());
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.pending.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn fires_in_deadline_order_and_only_when_due() {
+        let waker = Waker::noop();
+        let now = Instant::now();
+        let mut t = Timers::default();
+        let late = t.insert(now + Duration::from_millis(20), waker);
+        t.insert(now + Duration::from_millis(10), waker);
+        t.insert(now + Duration::from_millis(10), waker);
+        assert_eq!(t.next_deadline(), Some(now + Duration::from_millis(10)));
+        let mut out = Vec::new();
+        t.fire_due(now + Duration::from_millis(9), &mut out);
+        assert!(out.is_empty());
+        t.fire_due(now + Duration::from_millis(10), &mut out);
+        assert_eq!(out.len(), 2);
+        assert_eq!(t.len(), 1);
+        assert!(t.remove(late).is_some());
+        assert!(t.remove(late).is_none());
+        assert_eq!(t.next_deadline(), None);
+    }
+}
