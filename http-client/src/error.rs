@@ -1,0 +1,443 @@
+//! [`Error`]: the client's one error type. Each variant names the layer that
+//! failed — the URL, the request, name resolution, connecting, a timeout,
+//! socket I/O, the server's response, redirects — and its message names the
+//! address, the phase and the limit involved, so a failed fetch explains
+//! itself in one line.
+//!
+//! Pure layers have their own error types ([`UrlError`], [`RequestError`],
+//! [`ParseError`]); this type wraps them with the context only the caller
+//! knows, such as which server sent the bad bytes.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::display::{Compact, IoMessage, escape};
+use crate::{ParseError, ParsePhase, RequestError, Url, UrlError};
+
+/// A `Result` whose error is this crate's [`Error`].
+///
+/// # Examples
+///
+/// ```
+/// fn target(text: &str) -> http_client::Result<String> {
+///     Ok(http_client::Url::parse(text)?.path_and_query().to_owned())
+/// }
+/// assert_eq!(target("http://example.com/a?b")?, "/a?b");
+/// # Ok::<(), http_client::Error>(())
+/// ```
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Everything that can go wrong fetching a URL.
+///
+/// Messages are lowercase with no trailing period, and include the wrapped
+/// cause, which [`source`](std::error::Error::source) also returns.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use http_client::{Error, ParsePhase, TimeoutPhase};
+///
+/// let error = Error::Timeout {
+///     phase: TimeoutPhase::Idle(ParsePhase::Body),
+///     authority: "127.0.0.1:8080".into(),
+///     after: Duration::from_secs(5),
+/// };
+/// assert!(error.is_timeout());
+/// assert_eq!(error.to_string(), "no data from 127.0.0.1:8080 for 5s while reading the body");
+///
+/// let error: Error = http_client::Url::parse("ftp://example.com/").unwrap_err().into();
+/// assert_eq!(error.to_string(), r#"invalid URL: scheme "ftp" is not supported (only http://)"#);
+/// ```
+#[non_exhaustive]
+#[derive(Debug)]
+pub enum Error {
+    /// The URL cannot be fetched: `invalid URL: ...`.
+    InvalidUrl(UrlError),
+    /// The request cannot be sent as built: `invalid request: ...`.
+    InvalidRequest(String),
+    /// Name resolution failed: `could not resolve example.invalid: ...`.
+    Resolve {
+        /// The host name looked up.
+        host: String,
+        /// The resolver's error.
+        source: io::Error,
+    },
+    /// Name resolution succeeded with no address: `example.com resolved to no addresses`.
+    NoAddresses {
+        /// The host name looked up.
+        host: String,
+    },
+    /// Connecting failed: `connect to 127.0.0.1:9: connection refused`.
+    Connect {
+        /// The address tried (the last one, when several were).
+        addr: SocketAddr,
+        /// Why it failed.
+        source: io::Error,
+    },
+    /// A deadline passed; see [`TimeoutPhase`] for the messages.
+    Timeout {
+        /// Which deadline.
+        phase: TimeoutPhase,
+        /// The peer, as `host:port`.
+        authority: String,
+        /// The deadline's duration.
+        after: Duration,
+    },
+    /// Sending or receiving failed:
+    /// `reading response from 127.0.0.1:8080: connection reset by peer`.
+    Io {
+        /// Sending the request or receiving the response.
+        phase: IoPhase,
+        /// The peer, as `host:port`.
+        authority: String,
+        /// The socket error.
+        source: io::Error,
+    },
+    /// The server's bytes are not a valid response:
+    /// `bad response from 127.0.0.1:8080: body truncated: got 10 of 100 bytes`.
+    Response {
+        /// The peer, as `host:port`.
+        authority: String,
+        /// What is wrong with the response.
+        source: ParseError,
+    },
+    /// Redirects went on past the limit:
+    /// `too many redirects (more than 5), last location http://...`.
+    TooManyRedirects {
+        /// The most redirects allowed.
+        limit: u32,
+        /// The location the last redirect pointed to.
+        last: Url,
+    },
+    /// A redirect that cannot be followed (no or invalid `Location`, a
+    /// non-`http` scheme): `refused to follow redirect to "...": ...`.
+    RedirectRefused {
+        /// The `Location` value, or an empty string when missing.
+        location: String,
+        /// Why it was refused.
+        reason: String,
+    },
+}
+
+/// Which deadline an [`Error::Timeout`] hit.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use http_client::{Error, TimeoutPhase};
+///
+/// let error = Error::Timeout {
+///     phase: TimeoutPhase::Connect,
+///     authority: "10.255.255.1:80".into(),
+///     after: Duration::from_secs(2),
+/// };
+/// assert_eq!(error.to_string(), "connect to 10.255.255.1:80 timed out after 2s");
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimeoutPhase {
+    /// The TCP connection was not established in time.
+    Connect,
+    /// Writing the request made no progress for the duration.
+    Send,
+    /// No byte arrived for the duration while in this part of the response.
+    Idle(ParsePhase),
+    /// The whole request did not complete in time.
+    Total,
+}
+
+/// Which direction an [`Error::Io`] failed in.
+///
+/// # Examples
+///
+/// ```
+/// use std::io;
+/// use http_client::{Error, IoPhase};
+///
+/// let error = Error::Io {
+///     phase: IoPhase::Sending,
+///     authority: "example.com:80".into(),
+///     source: io::Error::from(io::ErrorKind::BrokenPipe),
+/// };
+/// assert_eq!(error.to_string(), "sending the request to example.com:80: broken pipe");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IoPhase {
+    /// Writing the request.
+    Sending,
+    /// Reading the response.
+    Receiving,
+}
+
+impl Error {
+    /// Whether a deadline expired: an [`Error::Timeout`], or a connect or I/O
+    /// error whose cause is [`io::ErrorKind::TimedOut`] (an operating-system
+    /// timeout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use http_client::Error;
+    ///
+    /// let error = Error::NoAddresses { host: "example.com".into() };
+    /// assert!(!error.is_timeout());
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::Timeout { .. } => true,
+            Error::Connect { source, .. } | Error::Io { source, .. } => {
+                source.kind() == io::ErrorKind::TimedOut
+            }
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidUrl(error) => write!(f, "invalid URL: {error}"),
+            Error::InvalidRequest(reason) => write!(f, "invalid request: {reason}"),
+            Error::Resolve { host, source } => {
+                write!(f, "could not resolve {host}: {}", IoMessage(source))
+            }
+            Error::NoAddresses { host } => write!(f, "{host} resolved to no addresses"),
+            Error::Connect { addr, source } => {
+                write!(f, "connect to {addr}: {}", IoMessage(source))
+            }
+            Error::Timeout {
+                phase,
+                authority,
+                after,
+            } => {
+                let after = Compact(*after);
+                match phase {
+                    TimeoutPhase::Connect => {
+                        write!(f, "connect to {authority} timed out after {after}")
+                    }
+                    TimeoutPhase::Send => {
+                        write!(
+                            f,
+                            "sending the request to {authority} made no progress for {after}"
+                        )
+                    }
+                    TimeoutPhase::Idle(reading) => {
+                        write!(f, "no data from {authority} for {after} while {reading}")
+                    }
+                    TimeoutPhase::Total => {
+                        write!(f, "no complete response from {authority} within {after}")
+                    }
+                }
+            }
+            Error::Io {
+                phase,
+                authority,
+                source,
+            } => {
+                let doing = match phase {
+                    IoPhase::Sending => "sending the request to",
+                    IoPhase::Receiving => "reading response from",
+                };
+                write!(f, "{doing} {authority}: {}", IoMessage(source))
+            }
+            Error::Response { authority, source } => {
+                write!(f, "bad response from {authority}: {source}")
+            }
+            Error::TooManyRedirects { limit, last } => {
+                write!(
+                    f,
+                    "too many redirects (more than {limit}), last location {last}"
+                )
+            }
+            Error::RedirectRefused { location, reason } => {
+                write!(
+                    f,
+                    "refused to follow redirect to \"{}\": {reason}",
+                    escape(location.as_bytes())
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::InvalidUrl(error) => Some(error),
+            Error::Resolve { source, .. }
+            | Error::Connect { source, .. }
+            | Error::Io { source, .. } => Some(source),
+            Error::Response { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl From<UrlError> for Error {
+    /// Wraps the error as [`Error::InvalidUrl`], so `Url::parse(..)?` works
+    /// in functions returning [`Result`].
+    fn from(error: UrlError) -> Error {
+        Error::InvalidUrl(error)
+    }
+}
+
+impl From<RequestError> for Error {
+    /// Wraps the error's message as [`Error::InvalidRequest`].
+    fn from(error: RequestError) -> Error {
+        Error::InvalidRequest(error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    fn timeout(phase: TimeoutPhase, authority: &str, after: Duration) -> Error {
+        Error::Timeout {
+            phase,
+            authority: authority.into(),
+            after,
+        }
+    }
+
+    #[test]
+    fn messages() {
+        let refused = || io::Error::from(io::ErrorKind::ConnectionRefused);
+        #[rustfmt::skip]
+        let cases = [
+            (
+                Error::InvalidUrl(UrlError::UnsupportedScheme("https".into())),
+                r#"invalid URL: scheme "https" is not supported (only http://)"#,
+            ),
+            (
+                RequestError::InvalidHeaderName("X Y".into()).into(),
+                r#"invalid request: invalid header name "X Y": use letters, digits and !#$%&'*+-.^_`|~"#,
+            ),
+            (
+                Error::Resolve {
+                    host: "example.invalid".into(),
+                    source: io::Error::other("Name or service not known"),
+                },
+                "could not resolve example.invalid: name or service not known",
+            ),
+            (Error::NoAddresses { host: "example.com".into() }, "example.com resolved to no addresses"),
+            (Error::Connect { addr: "127.0.0.1:9".parse().unwrap(), source: refused() }, "connect to 127.0.0.1:9: connection refused"),
+            (Error::Connect { addr: "[::1]:9".parse().unwrap(), source: refused() }, "connect to [::1]:9: connection refused"),
+            (timeout(TimeoutPhase::Connect, "10.255.255.1:80", Duration::from_secs(2)), "connect to 10.255.255.1:80 timed out after 2s"),
+            (timeout(TimeoutPhase::Send, "h:80", Duration::from_millis(250)), "sending the request to h:80 made no progress for 250ms"),
+            (
+                timeout(
+                    TimeoutPhase::Idle(ParsePhase::Waiting),
+                    "127.0.0.1:8080",
+                    Duration::from_secs(5),
+                ),
+                "no data from 127.0.0.1:8080 for 5s while waiting for the response",
+            ),
+            (
+                timeout(
+                    TimeoutPhase::Idle(ParsePhase::Headers),
+                    "127.0.0.1:8080",
+                    Duration::from_millis(1500),
+                ),
+                "no data from 127.0.0.1:8080 for 1.5s while reading headers",
+            ),
+            (
+                timeout(
+                    TimeoutPhase::Total,
+                    "example.com:80",
+                    Duration::from_secs(30),
+                ),
+                "no complete response from example.com:80 within 30s",
+            ),
+            (
+                Error::Io {
+                    phase: IoPhase::Receiving,
+                    authority: "127.0.0.1:8080".into(),
+                    source: io::Error::from(io::ErrorKind::ConnectionReset),
+                },
+                "reading response from 127.0.0.1:8080: connection reset",
+            ),
+            (
+                Error::Response {
+                    authority: "127.0.0.1:8080".into(),
+                    source: ParseError::Truncated {
+                        expected: 100,
+                        received: 10,
+                    },
+                },
+                "bad response from 127.0.0.1:8080: body truncated: got 10 of 100 bytes",
+            ),
+            (
+                Error::TooManyRedirects {
+                    limit: 5,
+                    last: Url::parse("http://example.com/loop").unwrap(),
+                },
+                "too many redirects (more than 5), last location http://example.com/loop",
+            ),
+            (
+                Error::RedirectRefused {
+                    location: "https://example.com/".into(),
+                    reason: r#"scheme "https" is not supported (only http://)"#.into(),
+                },
+                r#"refused to follow redirect to "https://example.com/": scheme "https" is not supported (only http://)"#,
+            ),
+        ];
+        for (error, want) in cases {
+            assert_eq!(error.to_string(), want);
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn os_errors_read_naturally() {
+        let error = Error::Io {
+            phase: IoPhase::Receiving,
+            authority: "127.0.0.1:8080".into(),
+            source: io::Error::from_raw_os_error(104),
+        };
+        assert_eq!(
+            error.to_string(),
+            "reading response from 127.0.0.1:8080: connection reset by peer"
+        );
+        let error = Error::Connect {
+            addr: "127.0.0.1:9".parse().unwrap(),
+            source: io::Error::from_raw_os_error(111),
+        };
+        assert_eq!(
+            error.to_string(),
+            "connect to 127.0.0.1:9: connection refused"
+        );
+    }
+
+    #[test]
+    fn sources_and_timeouts() {
+        let timed_out = || io::Error::from(io::ErrorKind::TimedOut);
+        let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        // (error, has a source, is a timeout)
+        #[rustfmt::skip]
+        let cases = [
+            (Error::InvalidUrl(UrlError::EmptyHost), true, false),
+            (Error::InvalidRequest("x".into()), false, false),
+            (Error::Resolve { host: "h".into(), source: io::Error::other("x") }, true, false),
+            (Error::NoAddresses { host: "h".into() }, false, false),
+            (Error::Connect { addr, source: timed_out() }, true, true),
+            (timeout(TimeoutPhase::Total, "h:80", Duration::from_secs(1)), false, true),
+            (Error::Io { phase: IoPhase::Sending, authority: "h:80".into(), source: timed_out() }, true, true),
+            (Error::Response { authority: "h:80".into(), source: ParseError::EmptyResponse }, true, false),
+            (Error::RedirectRefused { location: String::new(), reason: "missing Location".into() }, false, false),
+        ];
+        for (error, has_source, is_timeout) in cases {
+            assert_eq!(
+                (error.source().is_some(), error.is_timeout()),
+                (has_source, is_timeout),
+                "{error:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,456 @@
+//! [`Url`]: an `http://` URL, parsed, validated and normalized into the three
+//! things a request needs — where to connect (host and port), what to put in
+//! the `Host` header, and the request target (path and query).
+//!
+//! Parsing lives here; resolving a redirect `Location` against a URL lives in
+//! `url/join.rs`, and the error type in `url/error.rs`. [`Request`](crate::Request)
+//! reads a `Url` when it encodes the request line.
+//!
+//! Only the subset of RFC 3986 an HTTP/1.0 client fetches is accepted:
+//! `http://host[:port][/path][?query][#fragment]`. Anything else fails with a
+//! [`UrlError`] that says what is wrong rather than guessing.
+
+mod error;
+mod join;
+
+pub use error::UrlError;
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::str::FromStr;
+
+/// The port used when a URL names none.
+const DEFAULT_PORT: u16 = 80;
+
+/// An absolute `http://` URL.
+///
+/// Normalization on parse:
+/// - the scheme and a registered host name are lowercased;
+/// - the default port 80 is omitted when printed;
+/// - an empty path becomes `/`;
+/// - the fragment (`#...`) is dropped, since it is never sent;
+/// - non-ASCII characters in the path and query are percent-encoded as UTF-8.
+///
+/// The path is otherwise kept as written: `.` and `..` segments are only
+/// resolved by [`Url::join`], as RFC 3986 §5.2 does for references.
+///
+/// # Examples
+///
+/// ```
+/// use http_client::Url;
+///
+/// let url = Url::parse("HTTP://Example.COM:8080/search?q=rust#results")?;
+/// assert_eq!(url.host(), "example.com");
+/// assert_eq!(url.port(), 8080);
+/// assert_eq!(url.path_and_query(), "/search?q=rust");
+/// assert_eq!(url.to_string(), "http://example.com:8080/search?q=rust");
+/// # Ok::<(), http_client::UrlError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Url {
+    /// A lowercased registered name, a dotted IPv4 address, or an IPv6
+    /// address in canonical form without brackets.
+    host: String,
+    /// `Some` exactly when `host` is an IP literal.
+    ip: Option<IpAddr>,
+    /// The port to connect to; 80 when the URL names none.
+    port: u16,
+    /// The request target: starts with `/`, has no fragment, and is ASCII
+    /// without spaces or control characters.
+    path_and_query: String,
+}
+
+impl Url {
+    /// Parses an absolute `http://` URL.
+    ///
+    /// Accepted hosts are registered names (letters, digits, `-`, `.`, `_`),
+    /// dotted IPv4 addresses and bracketed IPv6 addresses (`[::1]`). A host
+    /// made only of digits and dots must be a valid IPv4 address.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`UrlError`] for a missing or non-`http` scheme, an empty or
+    /// invalid host, an invalid port (empty, non-digits, 0 or above 65535),
+    /// credentials (`user@host`), an unclosed `[`, or any space or control
+    /// character.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use http_client::{Url, UrlError};
+    ///
+    /// let url = Url::parse("http://[::1]:8080/x")?;
+    /// assert_eq!(url.host(), "::1");
+    /// assert_eq!(url.host_header(), "[::1]:8080");
+    ///
+    /// assert_eq!(Url::parse("http://example.com:0/"), Err(UrlError::InvalidPort("0".into())));
+    /// # Ok::<(), UrlError>(())
+    /// ```
+    pub fn parse(input: &str) -> Result<Url, UrlError> {
+        check_characters(input)?;
+        let rest = match split_scheme(input) {
+            Some((scheme, rest)) if rest.starts_with("//") => {
+                if !scheme.eq_ignore_ascii_case("http") {
+                    return Err(UrlError::UnsupportedScheme(scheme.to_ascii_lowercase()));
+                }
+                &rest[2..]
+            }
+            _ => return Err(UrlError::MissingScheme),
+        };
+        let rest = rest.split('#').next().unwrap_or_default();
+        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, target) = rest.split_at(authority_end);
+        let (host, ip, port) = parse_authority(authority)?;
+        let mut path_and_query = String::with_capacity(target.len() + 1);
+        if !target.starts_with('/') {
+            path_and_query.push('/');
+        }
+        push_encoded(&mut path_and_query, target);
+        Ok(Url {
+            host,
+            ip,
+            port,
+            path_and_query,
+        })
+    }
+
+    /// The host without brackets: `example.com`, `127.0.0.1` or `::1`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let url = http_client::Url::parse("http://[2001:DB8::1]/")?;
+    /// assert_eq!(url.host(), "2001:db8::1");
+    /// # Ok::<(), http_client::UrlError>(())
+    /// ```
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The port to connect to: the one in the URL, else 80.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let url = http_client::Url::parse("http://example.com/")?;
+    /// assert_eq!(url.port(), 80);
+    /// # Ok::<(), http_client::UrlError>(())
+    /// ```
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The request target sent on the request line; always starts with `/`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let url = http_client::Url::parse("http://example.com?q=1")?;
+    /// assert_eq!(url.path_and_query(), "/?q=1");
+    /// # Ok::<(), http_client::UrlError>(())
+    /// ```
+    pub fn path_and_query(&self) -> &str {
+        &self.path_and_query
+    }
+
+    /// The `Host` header value: the host, in brackets for IPv6, followed by
+    /// `:port` unless the port is 80.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use http_client::Url;
+    ///
+    /// assert_eq!(Url::parse("http://example.com:80/")?.host_header(), "example.com");
+    /// assert_eq!(Url::parse("http://example.com:8080/")?.host_header(), "example.com:8080");
+    /// assert_eq!(Url::parse("http://[::1]:8080/")?.host_header(), "[::1]:8080");
+    /// # Ok::<(), http_client::UrlError>(())
+    /// ```
+    pub fn host_header(&self) -> String {
+        HostPort {
+            url: self,
+            always_port: false,
+        }
+        .to_string()
+    }
+
+    /// `host:port` with the port always present (and brackets for IPv6), for
+    /// naming the peer in error messages.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let url = http_client::Url::parse("http://example.com/")?;
+    /// assert_eq!(url.authority(), "example.com:80");
+    /// # Ok::<(), http_client::UrlError>(())
+    /// ```
+    pub fn authority(&self) -> String {
+        HostPort {
+            url: self,
+            always_port: true,
+        }
+        .to_string()
+    }
+
+    /// The address when the host is an IP literal, so no name lookup is needed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::{IpAddr, Ipv4Addr};
+    /// use http_client::Url;
+    ///
+    /// let url = Url::parse("http://127.0.0.1:8080/")?;
+    /// assert_eq!(url.ip(), Some(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+    /// assert_eq!(Url::parse("http://localhost/")?.ip(), None);
+    /// # Ok::<(), http_client::UrlError>(())
+    /// ```
+    pub fn ip(&self) -> Option<IpAddr> {
+        self.ip
+    }
+}
+
+/// Formats the host (bracketed for IPv6) and the port when needed.
+struct HostPort<'a> {
+    url: &'a Url,
+    always_port: bool,
+}
+
+impl fmt::Display for HostPort<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Url { host, ip, port, .. } = self.url;
+        if matches!(ip, Some(IpAddr::V6(_))) {
+            write!(f, "[{host}]")?;
+        } else {
+            f.write_str(host)?;
+        }
+        if self.always_port || *port != DEFAULT_PORT {
+            write!(f, ":{port}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Url {
+    /// The normalized URL: `http://host[:port]/path?query`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let host = HostPort {
+            url: self,
+            always_port: false,
+        };
+        write!(f, "http://{host}{}", self.path_and_query)
+    }
+}
+
+impl fmt::Debug for Url {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Url").field(&self.to_string()).finish()
+    }
+}
+
+impl FromStr for Url {
+    type Err = UrlError;
+
+    /// Same as [`Url::parse`].
+    fn from_str(s: &str) -> Result<Url, UrlError> {
+        Url::parse(s)
+    }
+}
+
+/// Rejects spaces and control characters anywhere: they cannot appear in a
+/// request line, and silently encoding them would hide a caller's bug.
+fn check_characters(input: &str) -> Result<(), UrlError> {
+    match input
+        .char_indices()
+        .find(|&(_, c)| c == ' ' || c.is_control())
+    {
+        Some((index, ch)) => Err(UrlError::InvalidCharacter { ch, index }),
+        None => Ok(()),
+    }
+}
+
+/// Splits `scheme:rest` when the text before the first `:` is a valid
+/// scheme (`ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`).
+fn split_scheme(input: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = input.split_once(':')?;
+    let mut bytes = scheme.bytes();
+    let valid = bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+    valid.then_some((scheme, rest))
+}
+
+/// Parses `host[:port]` into the normalized host, its IP when literal, and the port.
+fn parse_authority(authority: &str) -> Result<(String, Option<IpAddr>, u16), UrlError> {
+    if authority.contains('@') {
+        return Err(UrlError::UserInfo);
+    }
+    if let Some(inside) = authority.strip_prefix('[') {
+        let (literal, after) = inside.split_once(']').ok_or(UrlError::UnclosedBracket)?;
+        let addr: Ipv6Addr = literal
+            .parse()
+            .map_err(|_| UrlError::InvalidIpv6(literal.to_owned()))?;
+        let port = match after.strip_prefix(':') {
+            Some(port) => parse_port(port)?,
+            None if after.is_empty() => DEFAULT_PORT,
+            None => return Err(UrlError::InvalidHost(authority.to_owned())),
+        };
+        return Ok((addr.to_string(), Some(IpAddr::V6(addr)), port));
+    }
+    let (host, port) = match authority.split_once(':') {
+        // Two colons: most likely an IPv6 address without its brackets.
+        Some((_, port)) if port.contains(':') => {
+            return Err(UrlError::InvalidHost(authority.to_owned()));
+        }
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    if host.is_empty() {
+        return Err(UrlError::EmptyHost);
+    }
+    let port = port.map_or(Ok(DEFAULT_PORT), parse_port)?;
+    let name_chars = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
+    if !host.bytes().all(name_chars) {
+        return Err(UrlError::InvalidHost(host.to_owned()));
+    }
+    if host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        // Numeric hosts are addresses, never names: `1.2.3` or `01.2.3.4`
+        // would mean different things to different resolvers.
+        let addr: Ipv4Addr = host
+            .parse()
+            .map_err(|_| UrlError::InvalidHost(host.to_owned()))?;
+        return Ok((addr.to_string(), Some(IpAddr::V4(addr)), port));
+    }
+    Ok((host.to_ascii_lowercase(), None, port))
+}
+
+/// Parses a port: 1 to 5 digits, 1..=65535.
+fn parse_port(text: &str) -> Result<u16, UrlError> {
+    let invalid = || UrlError::InvalidPort(text.to_owned());
+    if text.is_empty() || text.len() > 5 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    match text.parse::<u16>() {
+        Ok(0) | Err(_) => Err(invalid()),
+        Ok(port) => Ok(port),
+    }
+}
+
+/// Appends `text`, percent-encoding every non-ASCII byte.
+fn push_encoded(out: &mut String, text: &str) {
+    for ch in text.chars() {
+        if ch.is_ascii() {
+            out.push(ch);
+        } else {
+            let mut buf = [0; 4];
+            for byte in ch.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_valid_urls() {
+        // (input, host, port, path_and_query, host_header, display)
+        #[rustfmt::skip]
+        let cases = [
+            ("http://example.com", "example.com", 80, "/", "example.com", "http://example.com/"),
+            ("HTTP://EXAMPLE.com/A", "example.com", 80, "/A", "example.com", "http://example.com/A"),
+            ("http://example.com:8080/x?y=1", "example.com", 8080, "/x?y=1", "example.com:8080", "http://example.com:8080/x?y=1"),
+            ("http://example.com:80/", "example.com", 80, "/", "example.com", "http://example.com/"),
+            ("http://example.com?q", "example.com", 80, "/?q", "example.com", "http://example.com/?q"),
+            ("http://example.com/p#frag", "example.com", 80, "/p", "example.com", "http://example.com/p"),
+            ("http://example.com#frag", "example.com", 80, "/", "example.com", "http://example.com/"),
+            ("http://my_host-1.local./", "my_host-1.local.", 80, "/", "my_host-1.local.", "http://my_host-1.local./"),
+            ("http://127.0.0.1:9/", "127.0.0.1", 9, "/", "127.0.0.1:9", "http://127.0.0.1:9/"),
+            ("http://[::1]:8080/x", "::1", 8080, "/x", "[::1]:8080", "http://[::1]:8080/x"),
+            ("http://[::1]", "::1", 80, "/", "[::1]", "http://[::1]/"),
+            ("http://[2001:DB8:0::1]/", "2001:db8::1", 80, "/", "[2001:db8::1]", "http://[2001:db8::1]/"),
+            ("http://h/caf\u{e9}?q=\u{e9}", "h", 80, "/caf%C3%A9?q=%C3%A9", "h", "http://h/caf%C3%A9?q=%C3%A9"),
+            ("http://h/a/../b/./c", "h", 80, "/a/../b/./c", "h", "http://h/a/../b/./c"),
+            ("http://h:65535", "h", 65535, "/", "h:65535", "http://h:65535/"),
+            ("http://h/%zz%20", "h", 80, "/%zz%20", "h", "http://h/%zz%20"),
+        ];
+        for (input, host, port, pq, host_header, display) in cases {
+            let url = Url::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(url.host(), host, "{input}");
+            assert_eq!(url.port(), port, "{input}");
+            assert_eq!(url.path_and_query(), pq, "{input}");
+            assert_eq!(url.host_header(), host_header, "{input}");
+            assert_eq!(url.to_string(), display, "{input}");
+            assert_eq!(Url::parse(display), Ok(url.clone()), "{input} round trip");
+            assert_eq!(input.parse::<Url>(), Ok(url), "{input} FromStr");
+        }
+    }
+
+    #[test]
+    fn authority_and_ip() {
+        let cases = [
+            ("http://example.com/", "example.com:80", None),
+            ("http://10.0.0.1:81/", "10.0.0.1:81", Some("10.0.0.1")),
+            ("http://[::1]/", "[::1]:80", Some("::1")),
+        ];
+        for (input, authority, ip) in cases {
+            let url = Url::parse(input).unwrap();
+            assert_eq!(url.authority(), authority);
+            assert_eq!(url.ip(), ip.map(|ip| ip.parse().unwrap()));
+        }
+    }
+
+    #[test]
+    fn rejects_invalid_urls() {
+        use UrlError::*;
+        #[rustfmt::skip]
+        let cases = [
+            ("", MissingScheme),
+            ("example.com/x", MissingScheme),
+            ("localhost:8080", MissingScheme),
+            ("http:/x", MissingScheme),
+            ("://x", MissingScheme),
+            ("https://example.com/", UnsupportedScheme("https".into())),
+            ("FTP://example.com/", UnsupportedScheme("ftp".into())),
+            ("http://", EmptyHost),
+            ("http:///x", EmptyHost),
+            ("http://:80/", EmptyHost),
+            ("http://?q", EmptyHost),
+            ("http://h:/", InvalidPort("".into())),
+            ("http://h:x/", InvalidPort("x".into())),
+            ("http://h:+80/", InvalidPort("+80".into())),
+            ("http://h:65536/", InvalidPort("65536".into())),
+            ("http://h:0/", InvalidPort("0".into())),
+            ("http://h:000080/", InvalidPort("000080".into())),
+            ("http://user@h/", UserInfo),
+            ("http://user:pw@h/", UserInfo),
+            ("http://h/a b", InvalidCharacter { ch: ' ', index: 10 }),
+            (" http://h/", InvalidCharacter { ch: ' ', index: 0 }),
+            ("http://h/\r\nX: y", InvalidCharacter { ch: '\r', index: 9 }),
+            ("http://h/\x7f", InvalidCharacter { ch: '\x7f', index: 9 }),
+            ("http://[::1/", UnclosedBracket),
+            ("http://[::1", UnclosedBracket),
+            ("http://[::g]/", InvalidIpv6("::g".into())),
+            ("http://[1.2.3.4]/", InvalidIpv6("1.2.3.4".into())),
+            ("http://[::1]x/", InvalidHost("[::1]x".into())),
+            ("http://::1/", InvalidHost("::1".into())),
+            ("http://a:b:c/", InvalidHost("a:b:c".into())),
+            ("http://ex!ample.com/", InvalidHost("ex!ample.com".into())),
+            ("http://caf\u{e9}.fr/", InvalidHost("caf\u{e9}.fr".into())),
+            ("http://256.0.0.1/", InvalidHost("256.0.0.1".into())),
+            ("http://1.2.3/", InvalidHost("1.2.3".into())),
+            ("http://01.2.3.4/", InvalidHost("01.2.3.4".into())),
+            ("http://h]/", InvalidHost("h]".into())),
+        ];
+        for (input, want) in cases {
+            assert_eq!(Url::parse(input), Err(want), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn debug_shows_the_url() {
+        let url = Url::parse("http://example.com/x").unwrap();
+        assert_eq!(format!("{url:?}"), r#"Url("http://example.com/x")"#);
+    }
+}

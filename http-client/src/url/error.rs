@@ -1,0 +1,122 @@
+//! [`UrlError`]: why a string is not an `http://` URL this client can fetch.
+//! Returned by [`Url::parse`](crate::Url::parse) and
+//! [`Url::join`](crate::Url::join); wrapped by
+//! [`Error::InvalidUrl`](crate::Error::InvalidUrl).
+
+use std::fmt;
+
+/// Why a URL (or a redirect `Location`) was rejected.
+///
+/// Each message names the offending part and says what is accepted.
+///
+/// # Examples
+///
+/// ```
+/// use http_client::{Url, UrlError};
+///
+/// let error = Url::parse("https://example.com/").unwrap_err();
+/// assert_eq!(error, UrlError::UnsupportedScheme("https".into()));
+/// assert_eq!(error.to_string(), r#"scheme "https" is not supported (only http://)"#);
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UrlError {
+    /// The text does not start with `scheme://`.
+    MissingScheme,
+    /// A scheme other than `http`, lowercased (`https`, `ftp`, ...).
+    UnsupportedScheme(String),
+    /// Nothing between `http://` and the port, path or query.
+    EmptyHost,
+    /// The host has characters outside letters, digits, `-`, `.` and `_`,
+    /// looks numeric but is not a dotted IPv4 address, or is an IPv6
+    /// address without brackets.
+    InvalidHost(String),
+    /// The text inside `[...]` is not an IPv6 address.
+    InvalidIpv6(String),
+    /// A `[` that opens an IPv6 host is never closed.
+    UnclosedBracket,
+    /// The port is empty, not all digits, zero, or above 65535.
+    InvalidPort(String),
+    /// The URL carries credentials (`user@host`), which this client does not send.
+    UserInfo,
+    /// A space or control character, which must be percent-encoded.
+    InvalidCharacter {
+        /// The character found.
+        ch: char,
+        /// Its byte offset in the input.
+        index: usize,
+    },
+}
+
+impl fmt::Display for UrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UrlError::MissingScheme => {
+                f.write_str("missing scheme: the URL must start with http://")
+            }
+            UrlError::UnsupportedScheme(scheme) => {
+                write!(f, "scheme {scheme:?} is not supported (only http://)")
+            }
+            UrlError::EmptyHost => {
+                f.write_str("empty host: expected a name or an address after http://")
+            }
+            UrlError::InvalidHost(host) => write!(
+                f,
+                "invalid host {host:?}: expected a name (letters, digits, '-', '.', '_'), \
+                 an IPv4 address or a bracketed IPv6 address like [::1]"
+            ),
+            UrlError::InvalidIpv6(text) => {
+                write!(f, "invalid IPv6 address {:?}", format!("[{text}]"))
+            }
+            UrlError::UnclosedBracket => {
+                f.write_str("unclosed '[' in the host: IPv6 addresses are written like [::1]")
+            }
+            UrlError::InvalidPort(port) => {
+                write!(
+                    f,
+                    "invalid port {port:?}: expected a number from 1 to 65535"
+                )
+            }
+            UrlError::UserInfo => {
+                f.write_str("credentials in URLs (\"user@host\") are not supported")
+            }
+            UrlError::InvalidCharacter { ch, index } => write!(
+                f,
+                "invalid character {ch:?} at byte {index}: \
+                 spaces and control characters must be percent-encoded"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for UrlError {}
+
+#[cfg(test)]
+mod tests {
+    use super::UrlError;
+
+    #[test]
+    fn messages() {
+        #[rustfmt::skip]
+        let cases = [
+            (UrlError::MissingScheme, "missing scheme: the URL must start with http://"),
+            (UrlError::UnsupportedScheme("https".into()), r#"scheme "https" is not supported (only http://)"#),
+            (UrlError::EmptyHost, "empty host: expected a name or an address after http://"),
+            (
+                UrlError::InvalidHost("a b".into()),
+                r#"invalid host "a b": expected a name (letters, digits, '-', '.', '_'), an IPv4 address or a bracketed IPv6 address like [::1]"#,
+            ),
+            (UrlError::InvalidIpv6("::g".into()), r#"invalid IPv6 address "[::g]""#),
+            (UrlError::UnclosedBracket, "unclosed '[' in the host: IPv6 addresses are written like [::1]"),
+            (UrlError::InvalidPort("99999".into()), r#"invalid port "99999": expected a number from 1 to 65535"#),
+            (UrlError::UserInfo, r#"credentials in URLs ("user@host") are not supported"#),
+            (
+                UrlError::InvalidCharacter { ch: ' ', index: 11 },
+                "invalid character ' ' at byte 11: spaces and control characters must be percent-encoded",
+            ),
+        ];
+        for (error, want) in cases {
+            assert_eq!(error.to_string(), want);
+        }
+    }
+}
