@@ -1,1 +1,19 @@
-//! Shared code for the examples.
+//! Shared pieces of the examples: the embedded [`DemoServer`] that `fetch`
+//! talks to when given no URL, and a [`Semaphore`] for `--concurrency`.
+//!
+//! The crates themselves are [`runtime`] and [`http_client`]; this package
+//! only owns the runnable examples (`examples/`) built on them.
+
+#![forbid(unsafe_code)]
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    rust_2018_idioms,
+    unreachable_pub
+)]
+
+mod demo_server;
+mod semaphore;
+
+pub use demo_server::DemoServer;
+pub use semaphore::{Acquire, Permit, Semaphore};

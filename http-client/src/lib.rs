@@ -79,6 +79,9 @@
     unreachable_pub
 )]
 
+mod client;
+mod connect;
+mod connection;
 mod display;
 mod error;
 mod headers;
@@ -91,6 +94,11 @@ mod token;
 mod url;
 mod version;
 
+pub use client::{
+    Client, ClientBuilder, DEFAULT_MAX_REDIRECTS, DEFAULT_TOTAL_TIMEOUT, IntoUrl, get,
+};
+pub use connect::{DEFAULT_CONNECT_TIMEOUT, connect, connect_with_timeout};
+pub use connection::{Connection, DEFAULT_IDLE_TIMEOUT};
 pub use error::{Error, IoPhase, Result, TimeoutPhase};
 pub use headers::Headers;
 pub use limits::Limits;

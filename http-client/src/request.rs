@@ -79,6 +79,20 @@ impl Request {
         }
     }
 
+    /// The same request aimed at `url`, for following a redirect. A `Host`
+    /// set by hand is kept only while the redirect stays on the same
+    /// authority (it named a virtual host there, not elsewhere).
+    pub(crate) fn redirected(&self, url: Url) -> Request {
+        let same_authority = url.authority() == self.url.authority();
+        Request {
+            method: self.method.clone(),
+            host: self.host.clone().filter(|_| same_authority),
+            headers: self.headers.clone(),
+            body: self.body.clone(),
+            url,
+        }
+    }
+
     /// A `GET` request for `url`.
     ///
     /// # Examples

@@ -1,0 +1,304 @@
+//! [`Client`]: the three steps (`connect`, `send`, `read_to_end`) wrapped
+//! with the timeouts, limits and redirect policy of a builder, and the
+//! one-call [`get`].
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use runtime::time::timeout;
+
+use crate::connect::{DEFAULT_CONNECT_TIMEOUT, connect_with_timeout};
+use crate::connection::DEFAULT_IDLE_TIMEOUT;
+use crate::{Error, Limits, Method, Request, Response, Result, TimeoutPhase, Url};
+
+/// How long a whole request (connect, send, the complete response, and
+/// every redirect) may take, unless told otherwise.
+pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
+/// How many redirects `GET` and `HEAD` requests follow, unless told otherwise.
+pub const DEFAULT_MAX_REDIRECTS: u32 = 5;
+
+/// Fetches `url` with a default [`Client`].
+///
+/// # Errors
+///
+/// See [`Client::send`].
+///
+/// # Examples
+///
+/// ```no_run
+/// runtime::block_on(async {
+///     let response = http_client::get("http://example.com/").await?;
+///     println!("{} {}", response.status(), response.text_lossy());
+///     Ok::<_, http_client::Error>(())
+/// })?;
+/// # Ok::<_, http_client::Error>(())
+/// ```
+pub async fn get(url: impl IntoUrl) -> Result<Response> {
+    Client::new().get(url).await
+}
+
+/// Something that can name a URL: `&str`, `String` or [`Url`].
+pub trait IntoUrl {
+    /// Parses (or passes on) the URL.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidUrl`] if the text is not a supported URL.
+    fn into_url(self) -> Result<Url>;
+}
+
+impl IntoUrl for Url {
+    fn into_url(self) -> Result<Url> {
+        Ok(self)
+    }
+}
+
+impl IntoUrl for &Url {
+    fn into_url(self) -> Result<Url> {
+        Ok(self.clone())
+    }
+}
+
+impl IntoUrl for &str {
+    fn into_url(self) -> Result<Url> {
+        Ok(Url::parse(self)?)
+    }
+}
+
+impl IntoUrl for String {
+    fn into_url(self) -> Result<Url> {
+        self.as_str().into_url()
+    }
+}
+
+impl IntoUrl for &String {
+    fn into_url(self) -> Result<Url> {
+        self.as_str().into_url()
+    }
+}
+
+/// An HTTP/1.0 client: timeouts, limits and a redirect policy, applied to
+/// every request it sends. Cheap to clone; share one between tasks.
+///
+/// | setting | default |
+/// | --- | --- |
+/// | [`connect_timeout`](ClientBuilder::connect_timeout): resolution + handshake | 10 s |
+/// | [`idle_timeout`](ClientBuilder::idle_timeout): no byte sent or received | 30 s |
+/// | [`total_timeout`](ClientBuilder::total_timeout): the whole request | 60 s |
+/// | [`limits`](ClientBuilder::limits): header bytes / header count / body bytes | 64 KiB / 100 / 16 MiB |
+/// | [`max_redirects`](ClientBuilder::max_redirects) (`GET` and `HEAD` only) | 5 |
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use http_client::{Client, Request, Url};
+///
+/// runtime::block_on(async {
+///     let client = Client::builder()
+///         .total_timeout(Duration::from_secs(5))
+///         .max_redirects(0)
+///         .build();
+///     let request = Request::get(Url::parse("http://example.com/")?).header("Accept", "text/html")?;
+///     let response = client.send(request).await?;
+///     println!("{}", response.status());
+///     Ok::<_, Box<dyn std::error::Error>>(())
+/// })?;
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    config: Config,
+}
+
+#[derive(Debug, Clone)]
+struct Config {
+    connect_timeout: Duration,
+    idle_timeout: Duration,
+    total_timeout: Duration,
+    limits: Limits,
+    max_redirects: u32,
+}
+
+impl Default for Client {
+    fn default() -> Client {
+        Client::new()
+    }
+}
+
+impl Client {
+    /// A client with the default settings (see the table above).
+    pub fn new() -> Client {
+        Client::builder().build()
+    }
+
+    /// A builder, starting from the default settings.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder {
+            config: Config {
+                connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+                idle_timeout: DEFAULT_IDLE_TIMEOUT,
+                total_timeout: DEFAULT_TOTAL_TIMEOUT,
+                limits: Limits::default(),
+                max_redirects: DEFAULT_MAX_REDIRECTS,
+            },
+        }
+    }
+
+    /// Sends a `GET` for `url`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidUrl`], then as for [`send`](Client::send).
+    pub async fn get(&self, url: impl IntoUrl) -> Result<Response> {
+        self.send(Request::get(url.into_url()?)).await
+    }
+
+    /// Connects, sends `request`, reads the whole response and follows
+    /// redirects, all within the total timeout.
+    ///
+    /// Any status code is a success here: a 404 is a complete response.
+    ///
+    /// # Errors
+    ///
+    /// Every [`Error`] variant but `InvalidUrl`: resolution, connection,
+    /// I/O, a bad or over-limit response, a timeout naming its phase, or a
+    /// redirect that cannot or may not be followed.
+    ///
+    /// # Cancellation
+    ///
+    /// Dropping the future closes the connection at once.
+    pub async fn send(&self, request: Request) -> Result<Response> {
+        // The server being talked to when the total deadline passes.
+        let current = RefCell::new(request.url().authority());
+        match timeout(self.config.total_timeout, self.follow(request, &current)).await {
+            Ok(result) => result,
+            Err(_elapsed) => Err(Error::Timeout {
+                phase: TimeoutPhase::Total,
+                authority: current.into_inner(),
+                after: self.config.total_timeout,
+            }),
+        }
+    }
+
+    /// Sends `request`, then each redirect it leads to, within the limit.
+    async fn follow(&self, mut request: Request, current: &RefCell<String>) -> Result<Response> {
+        let followable = [Method::GET, Method::HEAD].contains(request.method());
+        let mut followed = 0;
+        loop {
+            *current.borrow_mut() = request.url().authority();
+            let response = self.fetch_once(&request).await?;
+            if !followable || self.config.max_redirects == 0 || !response.is_redirect() {
+                return Ok(response);
+            }
+            let next = match redirect_target(request.url(), &response)? {
+                Some(url) => url,
+                None => return Ok(response), // a redirect status without a target
+            };
+            if followed == self.config.max_redirects {
+                return Err(Error::TooManyRedirects {
+                    limit: self.config.max_redirects,
+                    last: next,
+                });
+            }
+            followed += 1;
+            request = request.redirected(next);
+        }
+    }
+
+    /// One request on one connection, no redirects.
+    async fn fetch_once(&self, request: &Request) -> Result<Response> {
+        let mut connection =
+            connect_with_timeout(request.url(), self.config.connect_timeout).await?;
+        connection.set_idle_timeout(self.config.idle_timeout);
+        connection.set_limits(self.config.limits);
+        connection.send(request).await?;
+        connection.read_to_end().await
+    }
+}
+
+/// Where a redirect response points, resolved against the request URL.
+fn redirect_target(base: &Url, response: &Response) -> Result<Option<Url>> {
+    let Some(location) = response.location() else {
+        return match response.header("location") {
+            None => Ok(None),
+            Some(raw) => Err(Error::RedirectRefused {
+                location: String::from_utf8_lossy(raw).into_owned(),
+                reason: "the Location header is not valid UTF-8".into(),
+            }),
+        };
+    };
+    base.join(location)
+        .map(Some)
+        .map_err(|e| Error::RedirectRefused {
+            location: location.to_owned(),
+            reason: e.to_string(),
+        })
+}
+
+/// Builds a [`Client`]; from [`Client::builder`].
+#[derive(Debug, Clone)]
+#[must_use = "call .build() to get the client"]
+pub struct ClientBuilder {
+    config: Config,
+}
+
+impl ClientBuilder {
+    /// Deadline for name resolution and the TCP handshake together.
+    pub fn connect_timeout(mut self, limit: Duration) -> Self {
+        self.config.connect_timeout = limit;
+        self
+    }
+
+    /// Longest time without a byte received (or accepted for sending).
+    pub fn idle_timeout(mut self, limit: Duration) -> Self {
+        self.config.idle_timeout = limit;
+        self
+    }
+
+    /// Deadline for the whole request, redirects included, so that a server
+    /// trickling one byte at a time cannot hold a request forever.
+    pub fn total_timeout(mut self, limit: Duration) -> Self {
+        self.config.total_timeout = limit;
+        self
+    }
+
+    /// All response limits at once.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config.limits = limits;
+        self
+    }
+
+    /// Largest header section (status line included) accepted, in bytes.
+    pub fn max_header_bytes(mut self, bytes: usize) -> Self {
+        self.config.limits = self.config.limits.with_max_header_bytes(bytes);
+        self
+    }
+
+    /// Most header fields accepted.
+    pub fn max_headers(mut self, count: usize) -> Self {
+        self.config.limits = self.config.limits.with_max_headers(count);
+        self
+    }
+
+    /// Largest body accepted, in bytes. A declared `Content-Length` above it
+    /// fails before the body is read.
+    pub fn max_body_bytes(mut self, bytes: u64) -> Self {
+        self.config.limits = self.config.limits.with_max_body_bytes(bytes);
+        self
+    }
+
+    /// How many redirects `GET` and `HEAD` follow; 0 returns 3xx responses
+    /// as they are.
+    pub fn max_redirects(mut self, count: u32) -> Self {
+        self.config.max_redirects = count;
+        self
+    }
+
+    /// The client.
+    pub fn build(self) -> Client {
+        Client {
+            config: self.config,
+        }
+    }
+}
