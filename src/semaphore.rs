@@ -133,10 +133,8 @@ impl Drop for Acquire {
 }
 
 fn wake_front(s: &mut State) {
-    if s.available > 0 {
-        if let Some((_, w)) = s.waiters.front() {
-            w.wake_by_ref();
-        }
+    if let (true, Some((_, w))) = (s.available > 0, s.waiters.front()) {
+        w.wake_by_ref();
     }
 }
 
