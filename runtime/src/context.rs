@@ -7,11 +7,10 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::Arc;
 
 use crate::executor::Core;
 use crate::task::TaskRef;
-use crate::waker::Shared;
+use crate::waker::RuntimeId;
 
 thread_local! {
     static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
@@ -28,16 +27,12 @@ pub(crate) struct EnterGuard(());
 /// Panics if a runtime is already running on this thread: a nested
 /// `block_on` would block the outer runtime's tasks and can deadlock.
 pub(crate) fn enter(core: Rc<Core>) -> EnterGuard {
-    CURRENT.with(|current| {
-        let mut current = current.borrow_mut();
-        assert!(
-            current.is_none(),
+    try_enter(core).unwrap_or_else(|| {
+        panic!(
             "runtime::block_on called inside block_on: a runtime is already running on this \
              thread; `.await` the future instead, or spawn it with runtime::spawn"
-        );
-        *current = Some(core);
-    });
-    EnterGuard(())
+        )
+    })
 }
 
 /// Like [`enter`], but returns `None` instead of panicking when this thread
@@ -82,12 +77,12 @@ pub(crate) fn try_current() -> Option<Rc<Core>> {
     CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
 }
 
-/// Queues `task` on the current thread's runtime if that runtime owns
-/// `shared`. Returns false if the wake must take the remote path.
-pub(crate) fn schedule_local(shared: &Arc<Shared>, task: TaskRef) -> bool {
+/// Queues `task` on this thread's runtime if that is runtime `id`. Returns
+/// false if the wake must take the remote path.
+pub(crate) fn schedule_local(id: RuntimeId, task: TaskRef) -> bool {
     CURRENT
         .try_with(|c| match &*c.borrow() {
-            Some(core) if Arc::ptr_eq(core.shared(), shared) => {
+            Some(core) if core.id() == id => {
                 core.schedule(task);
                 true
             }

@@ -34,25 +34,26 @@ use crate::join_handle::JoinHandle;
 use crate::reactor::Reactor;
 use crate::stats::Stats;
 use crate::task::{Harness, TaskCell, TaskRef};
-use crate::waker::{Shared, TaskWaker};
+use crate::waker::{Registration, RuntimeId, Shared, task_waker};
 
 /// How many polls the executor makes before it looks at the reactor even
 /// though tasks are still runnable. This bounds how long a busy set of tasks
 /// can delay socket readiness and timers: at most `BATCH` task polls.
 pub const BATCH: u32 = 128;
 
-/// One task in the slab.
+/// One task in the slab: 40 bytes, plus its cell's allocation.
 struct Slot {
-    /// Low 32 bits of the task id; see [`TaskRef`].
-    tag: u32,
-    /// Shared with the task's `Waker`; the executor flips its `scheduled` flag.
-    waker: Arc<TaskWaker>,
     /// The future and then the output. `None` while the executor polls it (the
     /// cell is moved out so the slab is not borrowed during user code).
     cell: Option<Pin<Box<dyn Harness>>>,
     /// Woken when the task finishes; set by a `JoinHandle` that is waiting.
     join_waker: Option<Waker>,
-    /// The output (or error) is stored in `cell`.
+    /// Low 16 bits of the task id; see [`TaskRef`].
+    tag: u16,
+    /// In the run queue: a wake now does nothing. Cleared just before a poll,
+    /// so a wake *during* the poll queues the task again.
+    queued: bool,
+    /// The output (or failure) is stored in `cell`; wakes do nothing.
     finished: bool,
     /// The `JoinHandle` was dropped: free the slot as soon as the task ends.
     detached: bool,
@@ -64,6 +65,10 @@ struct Slot {
 /// the thread-local context; every field uses interior mutability, and no
 /// borrow is held while user code (a poll or a destructor) runs.
 pub(crate) struct Core {
+    /// This runtime's id in the waker registry.
+    id: RuntimeId,
+    /// Keeps the id reserved; taken (freeing it) at shutdown.
+    registration: RefCell<Option<Registration>>,
     shared: Arc<Shared>,
     pub(crate) reactor: Rc<Reactor>,
     pub(crate) blocking: BlockingPool,
@@ -84,7 +89,10 @@ pub(crate) struct Core {
 impl Core {
     pub(crate) fn new() -> std::io::Result<Core> {
         let shared = Arc::new(Shared::new()?);
+        let registration = Registration::new(&shared)?;
         Ok(Core {
+            id: registration.id,
+            registration: RefCell::new(Some(registration)),
             reactor: Rc::new(Reactor::new(shared.clone())),
             blocking: BlockingPool::new(),
             shared,
@@ -98,18 +106,28 @@ impl Core {
         })
     }
 
-    pub(crate) fn shared(&self) -> &Arc<Shared> {
-        &self.shared
+    pub(crate) fn id(&self) -> RuntimeId {
+        self.id
     }
 
-    /// Puts a woken task at the back of the run queue (local wake path).
+    /// Queues a woken task at the back of the run queue, once.
     pub(crate) fn schedule(&self, task: TaskRef) {
-        self.local_wakes.set(self.local_wakes.get() + 1);
         if task == TaskRef::MAIN {
             self.main_woken.set(true);
-        } else {
-            self.queue.borrow_mut().push_back(task);
+            self.local_wakes.set(self.local_wakes.get() + 1);
+            return;
         }
+        let mut tasks = self.tasks.borrow_mut();
+        let Some(slot) = tasks.get_mut(task.key as usize) else {
+            return; // the task is gone
+        };
+        if slot.tag != task.tag || slot.queued || slot.finished {
+            return; // a later task in the slot, already queued, or done
+        }
+        slot.queued = true;
+        drop(tasks);
+        self.local_wakes.set(self.local_wakes.get() + 1);
+        self.queue.borrow_mut().push_back(task);
     }
 
     /// Creates a task and queues it for its first poll.
@@ -120,27 +138,21 @@ impl Core {
     {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
-        let task = {
-            let mut tasks = self.tasks.borrow_mut();
-            let entry = tasks.vacant_entry();
-            let key = u32::try_from(entry.key()).expect("more than 4 billion live tasks");
-            let task = TaskRef {
-                key,
-                tag: id as u32,
-            };
-            let waker = Arc::new(TaskWaker::new(self.shared.clone(), task, true));
-            let cell = TaskCell::new(id, Waker::from(waker.clone()), future);
-            entry.insert(Slot {
-                tag: task.tag,
-                waker,
-                cell: Some(Box::pin(cell)),
-                join_waker: None,
-                finished: false,
-                detached: false,
-                abort_requested: false,
-            });
-            task
-        };
+        let tag = TaskRef::tag_of(id);
+        let key = self.tasks.borrow_mut().insert(Slot {
+            cell: Some(Box::pin(TaskCell::new(future))),
+            join_waker: None,
+            tag,
+            queued: true,
+            finished: false,
+            detached: false,
+            abort_requested: false,
+        });
+        let key = u32::try_from(key)
+            .ok()
+            .filter(|&k| k != TaskRef::MAIN.key)
+            .expect("more than 4 billion live tasks");
+        let task = TaskRef { key, tag };
         self.queue.borrow_mut().push_back(task);
         JoinHandle::new(self.clone(), task, id)
     }
@@ -148,8 +160,7 @@ impl Core {
     /// Runs `future` to completion on this thread, driving every task.
     pub(crate) fn block_on<F: Future>(self: &Rc<Self>, future: F) -> F::Output {
         let _enter = context::enter(self.clone());
-        let main_waker = Arc::new(TaskWaker::new(self.shared.clone(), TaskRef::MAIN, true));
-        let waker = Waker::from(main_waker.clone());
+        let waker = task_waker(self.id, TaskRef::MAIN);
         let mut cx = Context::from_waker(&waker);
         let mut future = pin!(future);
         self.main_woken.set(true);
@@ -157,7 +168,6 @@ impl Core {
         let mut since_io = 0;
         loop {
             if self.main_woken.replace(false) {
-                main_waker.clear_scheduled();
                 self.count_poll();
                 since_io += 1;
                 if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
@@ -196,25 +206,26 @@ impl Core {
         ran
     }
 
-    /// Polls one task if it is still the task the queue entry names. Returns
-    /// whether it was polled.
+    /// Polls one task if the queue entry still names it. Returns whether it
+    /// was polled.
     fn run_task(&self, task: TaskRef) -> bool {
         let mut cell = {
             let mut tasks = self.tasks.borrow_mut();
             let Some(slot) = tasks.get_mut(task.key as usize) else {
                 return false;
             };
-            if slot.tag != task.tag || slot.finished {
-                return false;
+            if slot.tag != task.tag || !slot.queued {
+                return false; // a stale entry: aborted, or a later task
             }
-            let Some(cell) = slot.cell.take() else {
-                return false;
-            };
-            slot.waker.clear_scheduled();
-            cell
+            slot.queued = false;
+            match slot.cell.take() {
+                Some(cell) => cell,
+                None => return false,
+            }
         };
         self.count_poll();
-        if cell.as_mut().poll().is_pending() {
+        let waker = task_waker(self.id, task);
+        if cell.as_mut().poll(&mut Context::from_waker(&waker)).is_pending() {
             let mut tasks = self.tasks.borrow_mut();
             let slot = &mut tasks[task.key as usize];
             if !slot.abort_requested {
@@ -235,12 +246,11 @@ impl Core {
     fn finish(&self, task: TaskRef, cell: Pin<Box<dyn Harness>>) {
         let mut tasks = self.tasks.borrow_mut();
         let slot = &mut tasks[task.key as usize];
-        slot.waker.retire();
         slot.finished = true;
         if slot.detached {
             let slot = tasks.remove(task.key as usize);
             drop(tasks);
-            // The output and the slot's wakers are dropped with no borrow held.
+            // The output and the slot are dropped with no borrow held.
             drop((cell, slot));
         } else {
             slot.cell = Some(cell);
@@ -252,21 +262,14 @@ impl Core {
         }
     }
 
-    /// Moves wakes from other threads onto the run queue.
+    /// Queues the tasks woken from other threads.
     fn drain_remote(&self) {
-        let mut buf = self.remote_buf.borrow_mut();
+        let mut buf = std::mem::take(&mut *self.remote_buf.borrow_mut());
         self.shared.drain_remote(&mut buf);
-        if buf.is_empty() {
-            return;
-        }
-        let mut queue = self.queue.borrow_mut();
         for task in buf.drain(..) {
-            if task == TaskRef::MAIN {
-                self.main_woken.set(true);
-            } else {
-                queue.push_back(task);
-            }
+            self.schedule(task);
         }
+        *self.remote_buf.borrow_mut() = buf;
     }
 
     fn count_poll(&self) {
@@ -370,7 +373,6 @@ impl Core {
             }
             let mut join_wakers = Vec::new();
             for mut slot in slots {
-                slot.waker.retire();
                 join_wakers.extend(slot.join_waker.take());
                 drop(slot); // user destructors run here, with no borrow held
             }
@@ -379,7 +381,9 @@ impl Core {
             }
         }
         self.queue.borrow_mut().clear();
-        self.shared.close();
+        // Free the runtime id: from now on remote wakes find nothing.
+        let registration = self.registration.borrow_mut().take();
+        drop(registration);
         self.blocking.shutdown();
     }
 
@@ -406,3 +410,4 @@ impl std::fmt::Debug for Core {
             .finish_non_exhaustive()
     }
 }
+

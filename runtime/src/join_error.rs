@@ -44,6 +44,14 @@ impl JoinError {
         }
     }
 
+    /// The error for a task's stored failure.
+    pub(crate) fn from_failure(id: u64, failure: crate::task::Failure) -> JoinError {
+        match failure {
+            None => JoinError::cancelled(id),
+            Some(payload) => JoinError::panic(id, *payload),
+        }
+    }
+
     /// True if the task was aborted or dropped before it finished.
     pub fn is_cancelled(&self) -> bool {
         matches!(self.repr, Repr::Cancelled)

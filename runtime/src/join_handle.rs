@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 
 use crate::executor::Core;
 use crate::join_error::JoinError;
-use crate::task::TaskRef;
+use crate::task::{Failure, TaskRef};
 
 /// A handle to a spawned task: a future of the task's output.
 ///
@@ -39,8 +39,13 @@ use crate::task::TaskRef;
 #[must_use = "dropping a JoinHandle detaches the task; await it to get its output"]
 pub struct JoinHandle<T> {
     core: Rc<Core>,
-    task: TaskRef,
+    /// The task's unique id; its low bits are the slot's tag.
     id: u64,
+    /// The task's slab key.
+    key: u32,
+    /// The output was taken and the slot freed: the slot's key may now
+    /// belong to another task, so this handle must not touch it again.
+    done: bool,
     _output: PhantomData<fn() -> T>,
 }
 
@@ -48,8 +53,9 @@ impl<T> JoinHandle<T> {
     pub(crate) fn new(core: Rc<Core>, task: TaskRef, id: u64) -> JoinHandle<T> {
         JoinHandle {
             core,
-            task,
+            key: task.key,
             id,
+            done: false,
             _output: PhantomData,
         }
     }
@@ -71,7 +77,9 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn abort(&self) {
-        self.core.abort(self.task);
+        if !self.done {
+            self.core.abort(self.task());
+        }
     }
 
     /// True once the task has finished (returned, panicked or was aborted).
@@ -87,36 +95,48 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn is_finished(&self) -> bool {
-        self.core.is_finished(self.task)
+        self.done || self.core.is_finished(self.task())
     }
 
     /// The task's id, unique within its runtime (the first task is 1).
     pub fn id(&self) -> u64 {
         self.id
     }
+
+    fn task(&self) -> TaskRef {
+        TaskRef {
+            key: self.key,
+            tag: TaskRef::tag_of(self.id),
+        }
+    }
 }
 
 impl<T: 'static> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut output: Option<Result<T, JoinError>> = None;
-        if self
-            .core
-            .poll_join(self.task, cx.waker(), &mut output)
-            .is_pending()
-        {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        assert!(!self.done, "JoinHandle polled after it returned the task's output");
+        let mut output: Option<Result<T, Failure>> = None;
+        if self.core.poll_join(self.task(), cx.waker(), &mut output).is_pending() {
             return Poll::Pending;
         }
+        self.done = true;
+        let id = self.id;
         // No output means the task is gone without one: the runtime was
-        // dropped, or the output was already taken by an earlier poll.
-        Poll::Ready(output.unwrap_or_else(|| Err(JoinError::cancelled(self.id))))
+        // dropped with it.
+        Poll::Ready(match output {
+            Some(Ok(value)) => Ok(value),
+            Some(Err(failure)) => Err(JoinError::from_failure(id, failure)),
+            None => Err(JoinError::cancelled(id)),
+        })
     }
 }
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        self.core.detach(self.task);
+        if !self.done {
+            self.core.detach(self.task());
+        }
     }
 }
 

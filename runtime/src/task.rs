@@ -1,78 +1,69 @@
 //! A spawned task's heap cell: the future while it runs, then its output.
 //!
-//! The executor (`executor.rs`) keeps one [`TaskCell`] per task, boxed and
-//! type-erased behind the [`Harness`] trait, inside a slab slot. The cell also
-//! holds the task's [`Waker`], built once at spawn, so polling a task never
-//! touches a reference count. When the future finishes (or panics) the cell
-//! drops the future at once, so its sockets and timers are released then, and
-//! keeps only the output until the [`JoinHandle`](crate::JoinHandle) takes it.
+//! This is the task's only allocation. The executor (`executor.rs`) keeps
+//! each cell boxed and type-erased behind the [`Harness`] trait in a slab
+//! slot; the task's waker needs no memory at all (`waker.rs`). When the
+//! future finishes (or panics) the cell drops it at once, so its sockets and
+//! timers are released then, and keeps only the output until the
+//! [`JoinHandle`](crate::JoinHandle) takes it.
 
 use std::any::Any;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use crate::join_error::JoinError;
-
-/// A task's identity in the run queue: its slab key and the low 32 bits of its
-/// unique id. A waker outliving its task carries the old id, so a new task
-/// that reuses the slot is never woken by it.
+/// A task's address: its slab key and a tag (the low 16 bits of its unique
+/// id) that tells it from a later task in the same slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TaskRef {
     pub(crate) key: u32,
-    pub(crate) tag: u32,
+    pub(crate) tag: u16,
 }
 
 impl TaskRef {
     /// The future passed to `block_on`, which lives on the stack, not in the slab.
     pub(crate) const MAIN: TaskRef = TaskRef {
         key: u32::MAX,
-        tag: u32::MAX,
+        tag: u16::MAX,
     };
+
+    pub(crate) fn tag_of(id: u64) -> u16 {
+        id as u16
+    }
 }
+
+/// Why a task has no value: `None` if it was cancelled, else its panic's
+/// payload. Boxed twice so that it takes one word, which keeps the output
+/// slot of small tasks, and so their whole cell, small.
+pub(crate) type Failure = Option<Box<Box<dyn Any + Send + 'static>>>;
 
 /// The executor's view of a task: poll it, cancel it, take its output.
 pub(crate) trait Harness {
-    /// Polls the future once, catching a panic. `Ready` means the output (or the
-    /// panic) is now stored and the future has been dropped.
-    fn poll(self: Pin<&mut Self>) -> Poll<()>;
-    /// Drops the future now and stores a cancellation error as the output.
+    /// Polls the future once, catching a panic. `Ready` means the output (or
+    /// the panic) is now stored and the future has been dropped.
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;
+    /// Drops the future now and stores a cancellation as the output.
     fn cancel(self: Pin<&mut Self>);
     /// Moves the output into `out`, which must be an
-    /// `Option<Result<F::Output, JoinError>>` for this cell's future type.
+    /// `Option<Result<F::Output, Failure>>` for this cell's future type.
     fn take_output(self: Pin<&mut Self>, out: &mut dyn Any);
 }
 
 pin_project! {
-    #[project = StageProj]
-    enum Stage<F: Future> {
-        // The future, until it returns `Ready` or panics.
+    /// One task: the future, then its result (`None` once taken).
+    #[project = TaskCellProj]
+    pub(crate) enum TaskCell<F: Future> {
         Running { #[pin] future: F },
-        // Its result; `None` once the join handle took it.
-        Finished { output: Option<Result<F::Output, JoinError>> },
-    }
-}
-
-pin_project! {
-    /// One task: its id, its cached waker and its stage.
-    pub(crate) struct TaskCell<F: Future> {
-        id: u64,
-        waker: Waker,
-        #[pin]
-        stage: Stage<F>,
+        Finished { output: Option<Result<F::Output, Failure>> },
     }
 }
 
 impl<F: Future> TaskCell<F> {
-    pub(crate) fn new(id: u64, waker: Waker, future: F) -> Self {
-        TaskCell {
-            id,
-            waker,
-            stage: Stage::Running { future },
-        }
+    pub(crate) fn new(future: F) -> Self {
+        TaskCell::Running { future }
     }
 }
 
@@ -80,34 +71,31 @@ impl<F: Future> Harness for TaskCell<F>
 where
     F::Output: 'static,
 {
-    fn poll(self: Pin<&mut Self>) -> Poll<()> {
-        let mut this = self.project();
-        let output = match this.stage.as_mut().project() {
-            StageProj::Finished { .. } => return Poll::Ready(()),
-            StageProj::Running { future } => {
-                let mut cx = Context::from_waker(this.waker);
-                match catch_unwind(AssertUnwindSafe(|| future.poll(&mut cx))) {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let output = match self.as_mut().project() {
+            TaskCellProj::Finished { .. } => return Poll::Ready(()),
+            TaskCellProj::Running { future } => {
+                match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
                     Ok(Poll::Pending) => return Poll::Pending,
                     Ok(Poll::Ready(value)) => Ok(value),
-                    Err(payload) => Err(JoinError::panic(*this.id, payload)),
+                    Err(payload) => Err(Some(Box::new(payload))),
                 }
             }
         };
-        finish(this.stage, output);
+        finish(self, output);
         Poll::Ready(())
     }
 
     fn cancel(self: Pin<&mut Self>) {
-        let this = self.project();
-        if let Stage::Running { .. } = &*this.stage {
-            finish(this.stage, Err(JoinError::cancelled(*this.id)));
+        if let TaskCell::Running { .. } = &*self {
+            finish(self, Err(None));
         }
     }
 
     fn take_output(self: Pin<&mut Self>, out: &mut dyn Any) {
-        if let (StageProj::Finished { output }, Some(slot)) = (
-            self.project().stage.project(),
-            out.downcast_mut::<Option<Result<F::Output, JoinError>>>(),
+        if let (TaskCellProj::Finished { output }, Some(slot)) = (
+            self.project(),
+            out.downcast_mut::<Option<Result<F::Output, Failure>>>(),
         ) {
             *slot = output.take();
         }
@@ -115,13 +103,13 @@ where
 }
 
 /// Replaces the running future with its output, dropping the future in place.
-fn finish<F: Future>(mut stage: Pin<&mut Stage<F>>, output: Result<F::Output, JoinError>) {
+fn finish<F: Future>(mut cell: Pin<&mut TaskCell<F>>, output: Result<F::Output, Failure>) {
     // The future's destructor is user code and may panic. Assignment still
-    // stores the new stage while unwinding, so the cell stays consistent; the
+    // stores the new value while unwinding, so the cell stays consistent; the
     // task's outcome is what it returned (or its first panic), and a panic
     // from its destructor is dropped here rather than tearing down the loop.
     let dropped = catch_unwind(AssertUnwindSafe(|| {
-        stage.set(Stage::Finished {
+        cell.set(TaskCell::Finished {
             output: Some(output),
         })
     }));
@@ -131,43 +119,40 @@ fn finish<F: Future>(mut stage: Pin<&mut Stage<F>>, output: Result<F::Output, Jo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
-    use std::task::Wake;
-
-    struct Noop;
-    impl Wake for Noop {
-        fn wake(self: Arc<Self>) {}
-    }
+    use std::task::Waker;
 
     fn cell<F: Future + 'static>(f: F) -> Pin<Box<dyn Harness>> {
-        Box::pin(TaskCell::new(7, Waker::from(Arc::new(Noop)), f))
+        Box::pin(TaskCell::new(f))
+    }
+
+    fn poll(c: &mut Pin<Box<dyn Harness>>) -> Poll<()> {
+        c.as_mut().poll(&mut Context::from_waker(Waker::noop()))
     }
 
     #[test]
     fn output_is_taken_once() {
         let mut c = cell(async { 5u8 });
-        assert!(c.as_mut().poll().is_ready());
-        let mut out: Option<Result<u8, JoinError>> = None;
+        assert!(poll(&mut c).is_ready());
+        let mut out: Option<Result<u8, Failure>> = None;
         c.as_mut().take_output(&mut out);
-        assert_eq!(out.unwrap().unwrap(), 5);
-        let mut again: Option<Result<u8, JoinError>> = None;
+        assert_eq!(out.unwrap().ok(), Some(5));
+        let mut again: Option<Result<u8, Failure>> = None;
         c.as_mut().take_output(&mut again);
         assert!(again.is_none());
     }
 
     #[test]
-    fn panic_becomes_join_error() {
+    fn panic_is_caught_with_its_payload() {
         let mut c = cell(async {
             if true {
                 panic!("boom");
             }
         });
-        assert!(c.as_mut().poll().is_ready());
-        let mut out: Option<Result<(), JoinError>> = None;
+        assert!(poll(&mut c).is_ready());
+        let mut out: Option<Result<(), Failure>> = None;
         c.as_mut().take_output(&mut out);
-        let err = out.unwrap().unwrap_err();
-        assert!(err.is_panic());
-        assert_eq!(err.id(), 7);
+        let payload = out.unwrap().unwrap_err().expect("a panic, not a cancellation");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
     }
 
     #[test]
@@ -178,12 +163,20 @@ mod tests {
             let _held = held;
             std::future::pending::<()>().await
         });
-        assert!(c.as_mut().poll().is_pending());
+        assert!(poll(&mut c).is_pending());
         assert_eq!(std::rc::Rc::strong_count(&flag), 2);
         c.as_mut().cancel();
         assert_eq!(std::rc::Rc::strong_count(&flag), 1);
-        let mut out: Option<Result<(), JoinError>> = None;
+        let mut out: Option<Result<(), Failure>> = None;
         c.as_mut().take_output(&mut out);
-        assert!(out.unwrap().unwrap_err().is_cancelled());
+        assert!(out.unwrap().unwrap_err().is_none());
+    }
+
+    #[test]
+    fn small_tasks_fit_a_small_allocation() {
+        // A cell for a trivial future must stay within 24 bytes, so that with
+        // malloc's 8-byte header it takes a 32-byte chunk.
+        assert!(std::mem::size_of::<TaskCell<std::future::Pending<()>>>() <= 24);
+        assert!(std::mem::size_of::<TaskCell<std::future::Ready<u64>>>() <= 24);
     }
 }

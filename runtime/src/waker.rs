@@ -1,45 +1,65 @@
-//! Task wakers, and the part of a runtime other threads may touch.
+//! Task wakers that allocate nothing, and the part of a runtime other
+//! threads may touch.
 //!
-//! A [`Waker`](std::task::Waker) is `Send + Sync`: it may be cloned into a
-//! thread pool, a timer thread or a user's `std::thread` and woken there. Each
-//! task gets one [`TaskWaker`] (built with [`std::task::Wake`], no unsafe).
-//! Waking it takes one of two paths:
+//! A [`Waker`] is `Send + Sync`: it may be cloned into a thread pool, a
+//! timer thread or a user's `std::thread` and woken there. Ours carry no
+//! pointer at all: the waker's data word *is* the task's address, three
+//! numbers packed into 64 bits,
 //!
-//! * **local**: on the runtime's own thread the task id goes straight onto the
-//!   executor's run queue (`executor.rs`): no lock, no system call;
-//! * **remote**: from any other thread the id goes onto [`Shared`]'s locked
-//!   queue and [`polling::Poller::notify`] interrupts the reactor's
-//!   `epoll_wait`, so a parked runtime wakes at once.
+//! ```text
+//!   63        48 47                 16 15        0
+//!  ┌────────────┬─────────────────────┬───────────┐
+//!  │ runtime id │   slab key (u32)    │ tag (u16) │
+//!  └────────────┴─────────────────────┴───────────┘
+//! ```
 //!
-//! The `scheduled` flag keeps a task in at most one queue entry however many
-//! times it is woken: the first wake sets it and enqueues, later wakes see it
-//! set and return. The executor clears it just before polling the task, so a
-//! wake that arrives *during* the poll enqueues the task again.
+//! so cloning or dropping a waker is a copy, and creating one for each poll
+//! costs nothing: a task needs a single allocation, its future's box. (The
+//! common alternative, an `Arc` per task built with `std::task::Wake`, adds
+//! a second allocation and 48 bytes to every task.) Waking takes one of two
+//! paths:
+//!
+//! * **local**: on the runtime's own thread the executor is found through a
+//!   thread-local (`context.rs`) and the task goes straight onto its run
+//!   queue: no lock, no atomic, no system call;
+//! * **remote**: from any other thread the runtime is found by its id in a
+//!   global registry, the task goes onto [`Shared`]'s locked queue, and
+//!   [`polling::Poller::notify`] interrupts the reactor's `epoll_wait`.
+//!
+//! The tag (the low 16 bits of the task's unique id) tells a task from a
+//! later one that reuses its slab slot: a stale waker finds a different tag
+//! and does nothing. In the worst case, after exactly a multiple of 65,536
+//! spawns into one slot, a stale wake polls the new task once spuriously,
+//! which every future must tolerate. A runtime id reused after its runtime
+//! is dropped is covered the same way.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::task::Wake;
+use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
+use std::task::{RawWaker, RawWakerVTable, Waker};
 
 use polling::Poller;
 
 use crate::context;
 use crate::task::TaskRef;
 
+const _: () = assert!(usize::BITS == 64, "the waker encoding needs 64-bit pointers");
+
+/// Identifies a live runtime in the global registry.
+pub(crate) type RuntimeId = u16;
+
 /// State shared with other threads: the poller (for `notify`) and the queue of
 /// wakes that came from elsewhere.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    /// The runtime's epoll instance. Owned here because remote wakers need
-    /// `notify` on it, and they may outlive the runtime.
+    /// The runtime's epoll instance. Shared because remote wakers need
+    /// `notify` on it.
     pub(crate) poller: Poller,
     /// Tasks woken from other threads, drained by the executor.
     remote: Mutex<Vec<TaskRef>>,
     /// Set after a push to `remote`; lets the executor skip the lock when no
     /// remote wake is waiting.
     remote_pending: AtomicBool,
-    /// Set when the runtime is dropped: remote wakes are ignored from then on.
-    closed: AtomicBool,
-    /// Count of remote wakes that reached the queue (for `Runtime::stats`).
+    /// Count of remote wakes (for `Runtime::stats`).
     remote_wakes: AtomicU64,
 }
 
@@ -49,7 +69,6 @@ impl Shared {
             poller: Poller::new()?,
             remote: Mutex::new(Vec::new()),
             remote_pending: AtomicBool::new(false),
-            closed: AtomicBool::new(false),
             remote_wakes: AtomicU64::new(0),
         })
     }
@@ -57,9 +76,6 @@ impl Shared {
     /// Queues `task` from a thread that is not the runtime's and interrupts
     /// the reactor if it is parked.
     fn schedule_remote(&self, task: TaskRef) {
-        if self.closed.load(Ordering::Acquire) {
-            return;
-        }
         self.remote
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -85,59 +101,89 @@ impl Shared {
     pub(crate) fn remote_wakes(&self) -> u64 {
         self.remote_wakes.load(Ordering::Relaxed)
     }
-
-    /// Marks the runtime as gone: later remote wakes are dropped on the floor.
-    pub(crate) fn close(&self) {
-        self.closed.store(true, Ordering::Release);
-        self.remote
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
-    }
 }
 
-/// The waker of one task (or of the `block_on` future).
+/// Live runtimes, indexed by [`RuntimeId`], for wakes from other threads.
+/// Weak, so that a registry entry never keeps a dropped runtime alive.
+static REGISTRY: RwLock<Vec<Option<Weak<Shared>>>> = RwLock::new(Vec::new());
+
+/// Entry in the registry for one runtime; frees its id when dropped.
 #[derive(Debug)]
-pub(crate) struct TaskWaker {
-    shared: Arc<Shared>,
-    task: TaskRef,
-    /// True while the task sits in a run queue, and forever once it finished.
-    scheduled: AtomicBool,
+pub(crate) struct Registration {
+    pub(crate) id: RuntimeId,
 }
 
-impl TaskWaker {
-    /// A waker for a task that starts out queued.
-    pub(crate) fn new(shared: Arc<Shared>, task: TaskRef, scheduled: bool) -> TaskWaker {
-        TaskWaker {
-            shared,
-            task,
-            scheduled: AtomicBool::new(scheduled),
+impl Registration {
+    /// Gives `shared` an id by which remote wakers can find it.
+    pub(crate) fn new(shared: &Arc<Shared>) -> std::io::Result<Registration> {
+        let mut registry = REGISTRY.write().unwrap_or_else(PoisonError::into_inner);
+        let entry = Some(Arc::downgrade(shared));
+        let index = match registry.iter().position(Option::is_none) {
+            Some(free) => {
+                registry[free] = entry;
+                free
+            }
+            None => {
+                registry.push(entry);
+                registry.len() - 1
+            }
+        };
+        match RuntimeId::try_from(index) {
+            Ok(id) => Ok(Registration { id }),
+            Err(_) => {
+                registry.pop();
+                Err(std::io::Error::other("more than 65,536 runtimes alive at once"))
+            }
         }
-    }
-
-    /// Called by the executor right before polling: a wake from now on must
-    /// queue the task again.
-    pub(crate) fn clear_scheduled(&self) {
-        self.scheduled.store(false, Ordering::Release);
-    }
-
-    /// Called when the task finished or was dropped: later wakes do nothing.
-    pub(crate) fn retire(&self) {
-        self.scheduled.store(true, Ordering::Release);
     }
 }
 
-impl Wake for TaskWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let mut registry = REGISTRY.write().unwrap_or_else(PoisonError::into_inner);
+        registry[usize::from(self.id)] = None;
     }
+}
 
-    fn wake_by_ref(self: &Arc<Self>) {
-        if self.scheduled.swap(true, Ordering::AcqRel) {
-            return; // already queued, or finished
-        }
-        if !context::schedule_local(&self.shared, self.task) {
-            self.shared.schedule_remote(self.task);
-        }
+/// The waker of `task` on runtime `runtime`.
+pub(crate) fn task_waker(runtime: RuntimeId, task: TaskRef) -> Waker {
+    let word = (u64::from(runtime) << 48) | (u64::from(task.key) << 16) | u64::from(task.tag);
+    let raw = RawWaker::new(std::ptr::without_provenance(word as usize), &VTABLE);
+    // SAFETY: `Waker::from_raw` is std's only way to build a waker that is
+    // not an `Arc`. Its contract asks that the vtable functions be safe to
+    // call from any thread with this data pointer, and that `clone` return a
+    // waker for the same task. Ours never dereference the pointer: it is a
+    // number (see the module docs), so copying it clones, ignoring it drops,
+    // and waking only decodes it and looks the runtime up.
+    unsafe { Waker::from_raw(raw) }
+}
+
+static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, drop);
+
+fn clone(data: *const ()) -> RawWaker {
+    RawWaker::new(data, &VTABLE)
+}
+
+fn drop(_data: *const ()) {}
+
+fn wake(data: *const ()) {
+    let word = data.addr() as u64;
+    let runtime = (word >> 48) as RuntimeId;
+    let task = TaskRef {
+        key: (word >> 16) as u32,
+        tag: word as u16,
+    };
+    if context::schedule_local(runtime, task) {
+        return;
+    }
+    let shared = {
+        let registry = REGISTRY.read().unwrap_or_else(PoisonError::into_inner);
+        registry
+            .get(usize::from(runtime))
+            .and_then(|entry| entry.as_ref()?.upgrade())
+    };
+    // No entry: the runtime is gone, and so is the task.
+    if let Some(shared) = shared {
+        shared.schedule_remote(task);
     }
 }
