@@ -1,0 +1,47 @@
+//! Side-by-side benchmarks of this project's runtime against tokio
+//! (current-thread) and smol, driven by `main.rs` (`cargo bench -p bench
+//! --bench compare`). The workloads are written once against the small
+//! [`rt::Rt`] trait, so only the runtime differs.
+
+#![warn(missing_docs, rust_2018_idioms)]
+
+pub mod measure;
+pub mod rt;
+pub mod server;
+pub mod workloads;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rt::{Ours, Rt, Smol, Tokio};
+
+    /// Every workload runs, tiny, on every runtime and gives a sane number.
+    fn smoke<R: Rt>() {
+        assert!(workloads::spawn::<R>(1000) > 0.0);
+        assert!(workloads::yields::<R>(10, 10) > 0.0);
+        assert!(workloads::pingpong::<R>(1000) > 0.0);
+        assert!(workloads::timers_wall::<R>(100, 1) >= 1.0);
+        let (mean, p99) = workloads::timer_lateness::<R>(50, 2);
+        assert!(mean >= 0.0 && p99 >= mean * 0.0);
+        let (rate, p99) = workloads::echo::<R>(4, 20);
+        assert!(rate > 0.0 && p99 > 0.0);
+        let peer = server::HttpPeer::start();
+        let (rate, cpu) = workloads::fetch::<R>(peer.addr, server::PATH, server::BODY_LEN, 50, 5);
+        assert!(rate > 0.0 && cpu >= 0.0);
+    }
+
+    #[test]
+    fn ours() {
+        smoke::<Ours>();
+    }
+
+    #[test]
+    fn tokio() {
+        smoke::<Tokio>();
+    }
+
+    #[test]
+    fn smol() {
+        smoke::<Smol>();
+    }
+}

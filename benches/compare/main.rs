@@ -1,0 +1,455 @@
+//! `cargo bench -p bench --bench compare [-- --quick] [WORKLOAD...]`
+//!
+//! Runs each workload on this project's runtime, tokio (current-thread) and
+//! smol, alternating (ours, tokio, smol, ours, ...) for several rounds after
+//! a warm-up, and prints one machine-readable line per measurement:
+//!
+//! ```text
+//! <workload> <unit> ours=<median> tokio=<median> smol=<median> best_peer=<name> ratio=<r>
+//! ```
+//!
+//! where `ratio` is ours/best_peer for time-like units and best_peer/ours
+//! for throughput, so below 1.0 always means we are ahead; then a table with
+//! the spread of each. `--quick` shrinks every size so that the whole run
+//! takes well under a minute. Memory and system calls are measured in child
+//! processes (the bench re-runs itself with `--child`).
+
+use std::net::SocketAddr;
+use std::process::Command;
+
+use bench::measure::Summary;
+use bench::rt::{Ours, Rt, Smol, Tokio};
+use bench::server::{self, HttpPeer};
+use bench::workloads as w;
+
+const RUNTIMES: [&str; 3] = ["ours", "tokio", "smol"];
+
+/// Workload sizes.
+struct Sizes {
+    rounds: usize,
+    spawn: u64,
+    yield_tasks: u64,
+    yields: u64,
+    pingpong: u64,
+    timer_tasks: u64,
+    lateness_timers: u64,
+    echo_clients: u64,
+    echo_rounds: u64,
+    fetch_requests: u64,
+    fetch_in_flight: u64,
+    syscall_requests: u64,
+    memory_tasks: u64,
+}
+
+const FULL: Sizes = Sizes {
+    rounds: 5,
+    spawn: 1_000_000,
+    yield_tasks: 1_000,
+    yields: 1_000,
+    pingpong: 1_000_000,
+    timer_tasks: 100_000,
+    lateness_timers: 1_000,
+    echo_clients: 100,
+    echo_rounds: 1_000,
+    fetch_requests: 20_000,
+    fetch_in_flight: 100,
+    syscall_requests: 1_000,
+    memory_tasks: 100_000,
+};
+
+const QUICK: Sizes = Sizes {
+    rounds: 3,
+    spawn: 200_000,
+    yield_tasks: 200,
+    yields: 500,
+    pingpong: 200_000,
+    timer_tasks: 20_000,
+    lateness_timers: 1_000,
+    echo_clients: 50,
+    echo_rounds: 200,
+    fetch_requests: 2_000,
+    fetch_in_flight: 100,
+    syscall_requests: 300,
+    memory_tasks: 100_000,
+};
+
+/// Whether a bigger number is better.
+#[derive(Clone, Copy, PartialEq)]
+enum Better {
+    Lower,
+    Higher,
+}
+
+/// One reported measurement: samples per runtime, in `RUNTIMES` order.
+struct Row {
+    name: &'static str,
+    unit: &'static str,
+    better: Better,
+    samples: [Vec<f64>; 3],
+}
+
+impl Row {
+    fn new(name: &'static str, unit: &'static str, better: Better) -> Row {
+        Row {
+            name,
+            unit,
+            better,
+            samples: Default::default(),
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--child") {
+        child(&args[1..]);
+        return;
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let only: Vec<&str> = args
+        .iter()
+        .filter(|a| !a.starts_with('-'))
+        .map(String::as_str)
+        .collect();
+    let wanted = |name: &str| only.is_empty() || only.contains(&name);
+    let sizes = if quick { &QUICK } else { &FULL };
+
+    println!(
+        "# runtime comparison: ours vs tokio (current_thread + LocalSet) vs smol (LocalExecutor)"
+    );
+    println!(
+        "# {} rounds after a warm-up; allocator: system malloc",
+        sizes.rounds
+    );
+    let mut rows = Vec::new();
+
+    if wanted("spawn") {
+        rows.push(repeat(
+            sizes,
+            Row::new("spawn", "ns/task", Better::Lower),
+            |rt| {
+                let n = sizes.spawn;
+                pick(
+                    rt,
+                    || w::spawn::<Ours>(n),
+                    || w::spawn::<Tokio>(n),
+                    || w::spawn::<Smol>(n),
+                )
+            },
+        ));
+    }
+    if wanted("yield") {
+        rows.push(repeat(
+            sizes,
+            Row::new("yield", "ns/yield", Better::Lower),
+            |rt| {
+                let (t, y) = (sizes.yield_tasks, sizes.yields);
+                pick(
+                    rt,
+                    || w::yields::<Ours>(t, y),
+                    || w::yields::<Tokio>(t, y),
+                    || w::yields::<Smol>(t, y),
+                )
+            },
+        ));
+    }
+    if wanted("pingpong") {
+        rows.push(repeat(
+            sizes,
+            Row::new("pingpong", "ns/roundtrip", Better::Lower),
+            |rt| {
+                let n = sizes.pingpong;
+                pick(
+                    rt,
+                    || w::pingpong::<Ours>(n),
+                    || w::pingpong::<Tokio>(n),
+                    || w::pingpong::<Smol>(n),
+                )
+            },
+        ));
+    }
+    if wanted("timers") {
+        rows.push(repeat(
+            sizes,
+            Row::new("timers", "wall_ms", Better::Lower),
+            |rt| {
+                let n = sizes.timer_tasks;
+                pick(
+                    rt,
+                    || w::timers_wall::<Ours>(n, 7),
+                    || w::timers_wall::<Tokio>(n, 7),
+                    || w::timers_wall::<Smol>(n, 7),
+                )
+            },
+        ));
+        let mut mean = Row::new("timer-lateness-mean", "us", Better::Lower);
+        let mut p99 = Row::new("timer-lateness-p99", "us", Better::Lower);
+        let n = sizes.lateness_timers;
+        repeat_pair(sizes, &mut mean, &mut p99, |rt| {
+            pick(
+                rt,
+                || w::timer_lateness::<Ours>(n, 11),
+                || w::timer_lateness::<Tokio>(n, 11),
+                || w::timer_lateness::<Smol>(n, 11),
+            )
+        });
+        rows.extend([mean, p99]);
+    }
+    if wanted("echo") {
+        let mut rate = Row::new("echo", "msg/s", Better::Higher);
+        let mut p99 = Row::new("echo-p99", "us", Better::Lower);
+        let (c, r) = (sizes.echo_clients, sizes.echo_rounds);
+        repeat_pair(sizes, &mut rate, &mut p99, |rt| {
+            pick(
+                rt,
+                || w::echo::<Ours>(c, r),
+                || w::echo::<Tokio>(c, r),
+                || w::echo::<Smol>(c, r),
+            )
+        });
+        rows.extend([rate, p99]);
+    }
+    if wanted("fetch-1k") || wanted("syscalls") {
+        let peer = HttpPeer::start();
+        println!("# fetch-1k peer: {} at {}", peer.kind, peer.addr);
+        if peer.kind != "nginx" {
+            println!(
+                "# (nginx is not installed: `apt-get install nginx-light` to fetch from nginx)"
+            );
+        }
+        if wanted("fetch-1k") {
+            let mut rate = Row::new("fetch-1k", "req/s", Better::Higher);
+            let mut cpu = Row::new("fetch-1k-cpu", "us/req", Better::Lower);
+            let (n, k, a) = (sizes.fetch_requests, sizes.fetch_in_flight, peer.addr);
+            let (path, len) = (server::PATH, server::BODY_LEN);
+            repeat_pair(sizes, &mut rate, &mut cpu, |rt| {
+                pick(
+                    rt,
+                    || w::fetch::<Ours>(a, path, len, n, k),
+                    || w::fetch::<Tokio>(a, path, len, n, k),
+                    || w::fetch::<Smol>(a, path, len, n, k),
+                )
+            });
+            rows.extend([rate, cpu]);
+        }
+        if wanted("syscalls") {
+            match syscalls_row(peer.addr, sizes.syscall_requests) {
+                Some(row) => rows.push(row),
+                None => println!("# syscalls: skipped (strace is not installed)"),
+            }
+        }
+    }
+    if wanted("memory") {
+        let mut row = Row::new("memory", "bytes/task", Better::Lower);
+        for _ in 0..sizes.rounds {
+            for (i, rt) in RUNTIMES.iter().enumerate() {
+                let out = run_child(&["memory", rt, &sizes.memory_tasks.to_string()], None);
+                row.samples[i].push(out.trim().parse().expect("memory child output"));
+            }
+        }
+        rows.push(row);
+    }
+    report(&rows);
+}
+
+/// Calls the closure for the runtime named `rt`.
+fn pick<T>(
+    rt: &str,
+    ours: impl FnOnce() -> T,
+    tokio: impl FnOnce() -> T,
+    smol: impl FnOnce() -> T,
+) -> T {
+    match rt {
+        "ours" => ours(),
+        "tokio" => tokio(),
+        "smol" => smol(),
+        other => panic!("unknown runtime {other}"),
+    }
+}
+
+/// A warm-up run per runtime, then `rounds` rounds, alternating runtimes.
+fn repeat(sizes: &Sizes, mut row: Row, mut run: impl FnMut(&str) -> f64) -> Row {
+    for rt in RUNTIMES {
+        run(rt);
+    }
+    for _ in 0..sizes.rounds {
+        for (i, rt) in RUNTIMES.iter().enumerate() {
+            row.samples[i].push(run(rt));
+        }
+    }
+    row
+}
+
+/// Like [`repeat`] for workloads that measure two things at once.
+fn repeat_pair(sizes: &Sizes, a: &mut Row, b: &mut Row, mut run: impl FnMut(&str) -> (f64, f64)) {
+    for rt in RUNTIMES {
+        run(rt);
+    }
+    for _ in 0..sizes.rounds {
+        for (i, rt) in RUNTIMES.iter().enumerate() {
+            let (x, y) = run(rt);
+            a.samples[i].push(x);
+            b.samples[i].push(y);
+        }
+    }
+}
+
+/// Runs this binary with `--child ARGS`, optionally under `strace -f -c -o FILE`.
+fn run_child(args: &[&str], strace_out: Option<&std::path::Path>) -> String {
+    let exe = std::env::current_exe().expect("own path");
+    let mut cmd = match strace_out {
+        Some(out) => {
+            let mut c = Command::new("strace");
+            c.args(["-f", "-c", "-o"]).arg(out).arg(&exe);
+            c
+        }
+        None => Command::new(&exe),
+    };
+    let output = cmd.arg("--child").args(args).output().expect("run child");
+    assert!(
+        output.status.success(),
+        "child {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Total system calls from an `strace -c` summary.
+fn strace_total(path: &std::path::Path) -> Option<f64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let total = text.lines().find(|l| l.trim_end().ends_with("total"))?;
+    // "100.00    0.001234         1      1234       12 total": calls is the
+    // 4th column (the 3rd may be empty in old strace versions, so count
+    // from the end: calls, [errors], "total").
+    let cols: Vec<&str> = total.split_whitespace().collect();
+    let numbers: Vec<f64> = cols[..cols.len() - 1]
+        .iter()
+        .filter_map(|c| c.parse().ok())
+        .collect();
+    numbers.get(3).or(numbers.get(2)).copied()
+}
+
+/// System calls per request of the fetch-1k workload, per runtime.
+fn syscalls_row(addr: SocketAddr, requests: u64) -> Option<Row> {
+    if Command::new("strace").arg("-V").output().is_err() {
+        return None;
+    }
+    let dir = std::env::temp_dir();
+    let mut row = Row::new("syscalls", "calls/req", Better::Lower);
+    for (i, rt) in RUNTIMES.iter().enumerate() {
+        let count = |n: u64| {
+            let out = dir.join(format!("handroll-strace-{}-{rt}-{n}", std::process::id()));
+            run_child(
+                &["fetch", rt, &addr.to_string(), &n.to_string()],
+                Some(&out),
+            );
+            let total = strace_total(&out).expect("strace summary");
+            let _ = std::fs::remove_file(&out);
+            total
+        };
+        // Subtract a run with no requests: process and runtime start-up.
+        let per_request = (count(requests) - count(0)) / requests as f64;
+        row.samples[i].push(per_request);
+    }
+    Some(row)
+}
+
+/// `--child memory RT N` and `--child fetch RT ADDR N`: measurements that
+/// need a process of their own.
+fn child(args: &[String]) {
+    let arg = |i: usize| args.get(i).map(String::as_str).unwrap_or_default();
+    match arg(0) {
+        "memory" => {
+            let n: u64 = arg(2).parse().expect("task count");
+            let bytes = pick(
+                arg(1),
+                || w::memory::<Ours>(n),
+                || w::memory::<Tokio>(n),
+                || w::memory::<Smol>(n),
+            );
+            println!("{bytes:.1}");
+        }
+        "fetch" => {
+            let addr: SocketAddr = arg(2).parse().expect("address");
+            let n: u64 = arg(3).parse().expect("request count");
+            if n > 0 {
+                let (path, len) = (server::PATH, server::BODY_LEN);
+                pick(
+                    arg(1),
+                    || w::fetch::<Ours>(addr, path, len, n, 100.min(n)),
+                    || w::fetch::<Tokio>(addr, path, len, n, 100.min(n)),
+                    || w::fetch::<Smol>(addr, path, len, n, 100.min(n)),
+                );
+            } else {
+                pick(
+                    arg(1),
+                    || Ours::block_on(async {}),
+                    || Tokio::block_on(async {}),
+                    || Smol::block_on(async {}),
+                );
+            }
+        }
+        other => panic!("unknown child workload {other:?}"),
+    }
+}
+
+fn report(rows: &[Row]) {
+    println!();
+    for row in rows {
+        let s: Vec<Summary> = row.samples.iter().map(|v| Summary::of(v)).collect();
+        let peers = [(RUNTIMES[1], s[1].median), (RUNTIMES[2], s[2].median)];
+        let (best, best_value) = match row.better {
+            Better::Lower => peers.into_iter().min_by(|a, b| a.1.total_cmp(&b.1)),
+            Better::Higher => peers.into_iter().max_by(|a, b| a.1.total_cmp(&b.1)),
+        }
+        .expect("two peers");
+        let ratio = match row.better {
+            Better::Lower => s[0].median / best_value,
+            Better::Higher => best_value / s[0].median,
+        };
+        println!(
+            "{} {} ours={} tokio={} smol={} best_peer={best} ratio={ratio:.2}",
+            row.name,
+            row.unit,
+            fmt(s[0].median),
+            fmt(s[1].median),
+            fmt(s[2].median)
+        );
+    }
+    println!();
+    println!("| workload | unit | ours | tokio | smol | ratio | spread ours / tokio / smol |");
+    println!("| --- | --- | ---: | ---: | ---: | ---: | --- |");
+    for row in rows {
+        let s: Vec<Summary> = row.samples.iter().map(|v| Summary::of(v)).collect();
+        let best = match row.better {
+            Better::Lower => s[1].median.min(s[2].median),
+            Better::Higher => s[1].median.max(s[2].median),
+        };
+        let ratio = match row.better {
+            Better::Lower => s[0].median / best,
+            Better::Higher => best / s[0].median,
+        };
+        println!(
+            "| {} | {} | {} | {} | {} | {ratio:.2} | ±{:.0}% / ±{:.0}% / ±{:.0}% |",
+            row.name,
+            row.unit,
+            fmt(s[0].median),
+            fmt(s[1].median),
+            fmt(s[2].median),
+            s[0].spread_pct() / 2.0,
+            s[1].spread_pct() / 2.0,
+            s[2].spread_pct() / 2.0,
+        );
+    }
+}
+
+/// Three significant digits, no exponent.
+fn fmt(x: f64) -> String {
+    if x >= 100.0 {
+        format!("{x:.0}")
+    } else if x >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
