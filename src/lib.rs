@@ -17,3 +17,8 @@ mod semaphore;
 
 pub use demo_server::DemoServer;
 pub use semaphore::{Acquire, Permit, Semaphore};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
