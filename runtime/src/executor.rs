@@ -34,6 +34,7 @@ use crate::join_handle::JoinHandle;
 use crate::reactor::Reactor;
 use crate::stats::Stats;
 use crate::task::{Harness, TaskCell, TaskRef};
+use crate::trace::{MAIN_TASK, TraceKind, Tracer, WakeCause};
 use crate::waker::{Registration, RuntimeId, Shared, task_waker};
 
 /// How many polls the executor makes before it looks at the reactor even
@@ -84,16 +85,20 @@ pub(crate) struct Core {
     remote_buf: RefCell<Vec<TaskRef>>,
     polls: Cell<u64>,
     local_wakes: Cell<u64>,
+    /// The trace recorder, when tracing is on (shared with the reactor).
+    pub(crate) tracer: Option<Rc<Tracer>>,
 }
 
 impl Core {
-    pub(crate) fn new() -> std::io::Result<Core> {
+    pub(crate) fn new(trace: bool) -> std::io::Result<Core> {
         let shared = Arc::new(Shared::new()?);
         let registration = Registration::new(&shared)?;
+        let tracer = trace.then(|| Rc::new(Tracer::new()));
         Ok(Core {
             id: registration.id,
             registration: RefCell::new(Some(registration)),
-            reactor: Rc::new(Reactor::new(shared.clone())),
+            reactor: Rc::new(Reactor::new(shared.clone(), tracer.clone())),
+            tracer,
             blocking: BlockingPool::new(),
             shared,
             tasks: RefCell::new(Slab::new()),
@@ -113,8 +118,10 @@ impl Core {
     /// Queues a woken task at the back of the run queue, once.
     pub(crate) fn schedule(&self, task: TaskRef) {
         if task == TaskRef::MAIN {
-            self.main_woken.set(true);
-            self.local_wakes.set(self.local_wakes.get() + 1);
+            if !self.main_woken.replace(true) {
+                self.local_wakes.set(self.local_wakes.get() + 1);
+                self.trace_wake(MAIN_TASK);
+            }
             return;
         }
         let mut tasks = self.tasks.borrow_mut();
@@ -128,6 +135,37 @@ impl Core {
         drop(tasks);
         self.local_wakes.set(self.local_wakes.get() + 1);
         self.queue.borrow_mut().push_back(task);
+        if let Some(tracer) = &self.tracer {
+            self.trace_wake(tracer.id_of(task.key));
+        }
+    }
+
+    fn trace_wake(&self, task: u64) {
+        if let Some(tracer) = &self.tracer {
+            tracer.record(TraceKind::Wake {
+                task,
+                by: tracer.cause(),
+            });
+        }
+    }
+
+    /// Records a poll's start and sets the wake cause to the polled task;
+    /// returns the previous cause, for [`Core::trace_poll_end`].
+    fn trace_poll_start(&self, task: u64) -> WakeCause {
+        match &self.tracer {
+            Some(tracer) => {
+                tracer.record(TraceKind::PollStart { task });
+                tracer.set_cause(WakeCause::Task(task))
+            }
+            None => WakeCause::Runtime,
+        }
+    }
+
+    fn trace_poll_end(&self, task: u64, ready: bool, cause: WakeCause) {
+        if let Some(tracer) = &self.tracer {
+            tracer.record(TraceKind::PollEnd { task, ready });
+            tracer.set_cause(cause);
+        }
     }
 
     /// Creates a task and queues it for its first poll.
@@ -154,6 +192,9 @@ impl Core {
             .expect("more than 4 billion live tasks");
         let task = TaskRef { key, tag };
         self.queue.borrow_mut().push_back(task);
+        if let Some(tracer) = &self.tracer {
+            tracer.spawned(key, id);
+        }
         JoinHandle::new(self.clone(), task, id)
     }
 
@@ -170,7 +211,10 @@ impl Core {
             if self.main_woken.replace(false) {
                 self.count_poll();
                 since_io += 1;
-                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                let cause = self.trace_poll_start(MAIN_TASK);
+                let poll = future.as_mut().poll(&mut cx);
+                self.trace_poll_end(MAIN_TASK, poll.is_ready(), cause);
+                if let Poll::Ready(output) = poll {
                     return output;
                 }
             }
@@ -225,7 +269,13 @@ impl Core {
         };
         self.count_poll();
         let waker = task_waker(self.id, task);
-        if cell.as_mut().poll(&mut Context::from_waker(&waker)).is_pending() {
+        let traced = self.tracer.as_ref().map(|t| t.id_of(task.key));
+        let cause = traced.map(|id| self.trace_poll_start(id));
+        let poll = cell.as_mut().poll(&mut Context::from_waker(&waker));
+        if let (Some(id), Some(cause)) = (traced, cause) {
+            self.trace_poll_end(id, poll.is_ready(), cause);
+        }
+        if poll.is_pending() {
             let mut tasks = self.tasks.borrow_mut();
             let slot = &mut tasks[task.key as usize];
             if !slot.abort_requested {
@@ -266,8 +316,14 @@ impl Core {
     fn drain_remote(&self) {
         let mut buf = std::mem::take(&mut *self.remote_buf.borrow_mut());
         self.shared.drain_remote(&mut buf);
-        for task in buf.drain(..) {
-            self.schedule(task);
+        if !buf.is_empty() {
+            let cause = self.tracer.as_ref().map(|t| t.set_cause(WakeCause::Remote));
+            for task in buf.drain(..) {
+                self.schedule(task);
+            }
+            if let (Some(tracer), Some(cause)) = (&self.tracer, cause) {
+                tracer.set_cause(cause);
+            }
         }
         *self.remote_buf.borrow_mut() = buf;
     }
@@ -410,4 +466,3 @@ impl std::fmt::Debug for Core {
             .finish_non_exhaustive()
     }
 }
-

@@ -115,9 +115,16 @@ impl<T: 'static> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        assert!(!self.done, "JoinHandle polled after it returned the task's output");
+        assert!(
+            !self.done,
+            "JoinHandle polled after it returned the task's output"
+        );
         let mut output: Option<Result<T, Failure>> = None;
-        if self.core.poll_join(self.task(), cx.waker(), &mut output).is_pending() {
+        if self
+            .core
+            .poll_join(self.task(), cx.waker(), &mut output)
+            .is_pending()
+        {
             return Poll::Pending;
         }
         self.done = true;

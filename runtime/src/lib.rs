@@ -78,6 +78,7 @@ mod stats;
 mod task;
 pub mod time;
 mod timers;
+pub mod trace;
 mod waker;
 
 pub use combinators::{
@@ -87,7 +88,7 @@ pub use combinators::{
 pub use executor::BATCH;
 pub use join_error::JoinError;
 pub use join_handle::JoinHandle;
-pub use runtime::{Runtime, block_on, spawn, spawn_blocking, stats};
+pub use runtime::{Builder, Runtime, block_on, spawn, spawn_blocking, stats};
 pub use stats::Stats;
 
 pub use blocking::{KEEP_ALIVE as BLOCKING_KEEP_ALIVE, MAX_THREADS as MAX_BLOCKING_THREADS};

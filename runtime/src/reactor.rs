@@ -23,6 +23,7 @@ use std::cell::{Cell, RefCell};
 use std::io;
 use std::num::NonZeroUsize;
 use std::os::fd::{AsRawFd, BorrowedFd};
+use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
@@ -31,6 +32,7 @@ use polling::{Event, Events, PollMode};
 use slab::Slab;
 
 use crate::timers::{TimerKey, Timers};
+use crate::trace::{TraceKind, Tracer, WakeCause};
 use crate::waker::Shared;
 
 /// How many events one park may return; more wait for the next park.
@@ -83,14 +85,17 @@ pub(crate) struct Reactor {
     timers: RefCell<Timers>,
     /// Event buffer reused by every park.
     events: RefCell<Events>,
-    /// Wakers collected during a park, woken once no borrow is held.
-    to_wake: RefCell<Vec<Waker>>,
+    /// Wakers collected during a park, woken once no borrow is held, each
+    /// with what made it due (for the trace).
+    to_wake: RefCell<Vec<(Waker, WakeCause)>>,
     /// Number of blocking parks (for `Runtime::stats`).
     parks: Cell<u64>,
+    /// The trace recorder, when tracing is on.
+    tracer: Option<Rc<Tracer>>,
 }
 
 impl Reactor {
-    pub(crate) fn new(shared: Arc<Shared>) -> Reactor {
+    pub(crate) fn new(shared: Arc<Shared>, tracer: Option<Rc<Tracer>>) -> Reactor {
         let capacity = NonZeroUsize::new(EVENTS_CAPACITY).expect("non-zero");
         Reactor {
             shared,
@@ -99,6 +104,7 @@ impl Reactor {
             events: RefCell::new(Events::with_capacity(capacity)),
             to_wake: RefCell::new(Vec::new()),
             parks: Cell::new(0),
+            tracer,
         }
     }
 
@@ -210,20 +216,39 @@ impl Reactor {
             };
             self.wait(deadline, &mut to_wake);
         }
-        self.timers
-            .borrow_mut()
-            .fire_due(Instant::now(), &mut to_wake);
-        for waker in to_wake.drain(..) {
-            waker.wake();
+        let now = Instant::now();
+        self.timers.borrow_mut().fire_due(now, |deadline, waker| {
+            if let Some(tracer) = &self.tracer {
+                tracer.record(TraceKind::TimerFired {
+                    late: now - deadline,
+                });
+            }
+            to_wake.push((waker, WakeCause::Timer));
+        });
+        for (waker, cause) in to_wake.drain(..) {
+            match &self.tracer {
+                None => waker.wake(),
+                Some(tracer) => {
+                    let previous = tracer.set_cause(cause);
+                    waker.wake();
+                    tracer.set_cause(previous);
+                }
+            }
         }
         *self.to_wake.borrow_mut() = to_wake;
     }
 
     /// One `epoll_wait` (until `deadline`, or forever), turning events into
     /// readiness flags and wakers.
-    fn wait(&self, deadline: Option<Instant>, to_wake: &mut Vec<Waker>) {
+    fn wait(&self, deadline: Option<Instant>, to_wake: &mut Vec<(Waker, WakeCause)>) {
         let mut events = self.events.borrow_mut();
         events.clear();
+        let started = self.tracer.as_ref().map(|tracer| {
+            let now = Instant::now();
+            let timeout = deadline.map(|d| d.saturating_duration_since(now));
+            tracer.record(TraceKind::ParkStart { timeout });
+            now
+        });
         let poller = &self.shared.poller;
         let waited = match deadline {
             Some(deadline) => poller.wait_deadline(&mut events, deadline),
@@ -234,18 +259,32 @@ impl Reactor {
             // buffer); signals (EINTR) are retried inside `polling`.
             panic!("the reactor's epoll_wait failed: {e}");
         }
+        if let (Some(tracer), Some(started)) = (&self.tracer, started) {
+            tracer.record(TraceKind::ParkEnd {
+                events: events.len(),
+                parked: started.elapsed(),
+            });
+        }
         let mut sources = self.sources.borrow_mut();
         for event in events.iter() {
             let Some(source) = sources.get_mut(event.key) else {
                 continue;
             };
+            if let Some(tracer) = &self.tracer {
+                tracer.record(TraceKind::SocketReady {
+                    source: event.key,
+                    readable: event.readable,
+                    writable: event.writable,
+                });
+            }
+            let cause = WakeCause::Socket(event.key);
             if event.readable {
                 source.readable = true;
-                to_wake.extend(source.read_waker.take());
+                to_wake.extend(source.read_waker.take().map(|w| (w, cause)));
             }
             if event.writable {
                 source.writable = true;
-                to_wake.extend(source.write_waker.take());
+                to_wake.extend(source.write_waker.take().map(|w| (w, cause)));
             }
         }
     }

@@ -38,6 +38,8 @@ use crate::stats::Stats;
 /// handles that wait for them, and lets the `spawn_blocking` threads exit.
 pub struct Runtime {
     core: Rc<Core>,
+    /// Tracing was turned on by `RUNTIME_TRACE`: print it when dropped.
+    print_trace_on_drop: bool,
 }
 
 impl Runtime {
@@ -48,9 +50,40 @@ impl Runtime {
     /// Fails if the operating system refuses to create those descriptors
     /// (for example when the process is out of file descriptors).
     pub fn new() -> io::Result<Runtime> {
-        Ok(Runtime {
-            core: Rc::new(Core::new()?),
-        })
+        Runtime::builder().build()
+    }
+
+    /// A [`Builder`], to set options before creating the runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::builder().trace(true).build()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn builder() -> Builder {
+        Builder { trace: None }
+    }
+
+    /// Takes the trace recorded so far (see [`trace`](crate::trace)); empty
+    /// when tracing is off.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::builder().trace(true).build()?;
+    /// rt.block_on(async { runtime::yield_now().await });
+    /// for event in rt.take_trace() {
+    ///     println!("{event}");
+    /// }
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn take_trace(&self) -> Vec<crate::trace::TraceEvent> {
+        self.core
+            .tracer
+            .as_ref()
+            .map(|t| t.take())
+            .unwrap_or_default()
     }
 
     /// Runs `future` to completion on this thread, driving every task of this
@@ -112,6 +145,44 @@ impl Runtime {
 impl Drop for Runtime {
     fn drop(&mut self) {
         self.core.shutdown();
+        if self.print_trace_on_drop {
+            for event in self.take_trace() {
+                eprintln!("[runtime trace] {event}");
+            }
+        }
+    }
+}
+
+/// Options for a [`Runtime`], from [`Runtime::builder`].
+#[derive(Debug, Clone)]
+#[must_use = "call .build() to create the runtime"]
+pub struct Builder {
+    trace: Option<bool>,
+}
+
+impl Builder {
+    /// Records a [trace](crate::trace) of the event loop, to read with
+    /// [`Runtime::take_trace`]. Without this call, tracing follows the
+    /// `RUNTIME_TRACE` environment variable (`1` turns it on, and the trace
+    /// is then printed to stderr when the runtime is dropped).
+    pub fn trace(mut self, on: bool) -> Builder {
+        self.trace = Some(on);
+        self
+    }
+
+    /// Creates the runtime (one epoll instance, an eventfd and a timerfd).
+    ///
+    /// # Errors
+    ///
+    /// Fails if the operating system refuses to create those descriptors
+    /// (for example when the process is out of file descriptors), or if more
+    /// than 65,536 runtimes are alive at once.
+    pub fn build(self) -> io::Result<Runtime> {
+        let from_env = self.trace.is_none() && crate::trace::Tracer::enabled_by_env();
+        Ok(Runtime {
+            core: Rc::new(Core::new(self.trace.unwrap_or(from_env))?),
+            print_trace_on_drop: from_env,
+        })
     }
 }
 

@@ -151,7 +151,10 @@ mod tests {
         assert!(poll(&mut c).is_ready());
         let mut out: Option<Result<(), Failure>> = None;
         c.as_mut().take_output(&mut out);
-        let payload = out.unwrap().unwrap_err().expect("a panic, not a cancellation");
+        let payload = out
+            .unwrap()
+            .unwrap_err()
+            .expect("a panic, not a cancellation");
         assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
     }
 

@@ -46,14 +46,15 @@ impl Timers {
         self.pending.first_key_value().map(|(k, _)| k.0)
     }
 
-    /// Removes every timer whose deadline is at or before `now` and appends
-    /// its waker to `out`, earliest first.
-    pub(crate) fn fire_due(&mut self, now: Instant, out: &mut Vec<Waker>) {
+    /// Removes every timer whose deadline is at or before `now` and hands
+    /// its deadline and waker to `fire`, earliest first.
+    pub(crate) fn fire_due(&mut self, now: Instant, mut fire: impl FnMut(Instant, Waker)) {
         while let Some(entry) = self.pending.first_entry() {
-            if entry.key().0 > now {
+            let deadline = entry.key().0;
+            if deadline > now {
                 break;
             }
-            out.push(entry.remove());
+            fire(deadline, entry.remove());
         }
     }
 
@@ -77,10 +78,14 @@ mod tests {
         t.insert(now + Duration::from_millis(10), waker);
         assert_eq!(t.next_deadline(), Some(now + Duration::from_millis(10)));
         let mut out = Vec::new();
-        t.fire_due(now + Duration::from_millis(9), &mut out);
+        t.fire_due(now + Duration::from_millis(9), |d, w| out.push((d, w)));
         assert!(out.is_empty());
-        t.fire_due(now + Duration::from_millis(10), &mut out);
+        t.fire_due(now + Duration::from_millis(10), |d, w| out.push((d, w)));
         assert_eq!(out.len(), 2);
+        assert!(
+            out.iter()
+                .all(|(d, _)| *d == now + Duration::from_millis(10))
+        );
         assert_eq!(t.len(), 1);
         assert!(t.remove(late).is_some());
         assert!(t.remove(late).is_none());

@@ -42,7 +42,10 @@ use polling::Poller;
 use crate::context;
 use crate::task::TaskRef;
 
-const _: () = assert!(usize::BITS == 64, "the waker encoding needs 64-bit pointers");
+const _: () = assert!(
+    usize::BITS == 64,
+    "the waker encoding needs 64-bit pointers"
+);
 
 /// Identifies a live runtime in the global registry.
 pub(crate) type RuntimeId = u16;
@@ -132,7 +135,9 @@ impl Registration {
             Ok(id) => Ok(Registration { id }),
             Err(_) => {
                 registry.pop();
-                Err(std::io::Error::other("more than 65,536 runtimes alive at once"))
+                Err(std::io::Error::other(
+                    "more than 65,536 runtimes alive at once",
+                ))
             }
         }
     }
