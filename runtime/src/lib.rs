@@ -69,6 +69,7 @@ mod blocking;
 mod combinators;
 mod context;
 mod executor;
+pub mod guide;
 mod join_error;
 mod join_handle;
 pub mod net;

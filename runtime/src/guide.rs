@@ -1,0 +1,1 @@
+//! A guided tour of how this runtime works (documentation only).
