@@ -123,7 +123,7 @@ struct DemoRequest {
 /// closed early or sent something too large or malformed.
 async fn read_request(conn: &mut TcpStream) -> io::Result<Option<DemoRequest>> {
     let mut buf = Vec::new();
-    let mut chunk = [0; 4096];
+    let mut chunk = [0; 1024];
     let head_end = loop {
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break i + 4;

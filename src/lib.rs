@@ -13,6 +13,7 @@
 )]
 
 mod demo_server;
+pub mod load;
 mod semaphore;
 
 pub use demo_server::DemoServer;
