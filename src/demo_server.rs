@@ -95,14 +95,26 @@ async fn serve(mut conn: TcpStream) {
         return; // a client that sends nothing usable gets nothing
     };
     let (status, extra, body) = route(&request).await;
+    // 1xx, 204 and 304 responses have no body and no Content-Length; HEAD
+    // gets the length a GET would have, and no body (RFC 9110 §6.4.1, §8.6).
+    let no_content = matches!(status, 100..=199 | 204 | 304);
     let mut head = format!(
-        "HTTP/1.0 {status} {}\r\nServer: handroll-demo\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n",
-        reason(status),
-        body.len()
+        "HTTP/1.0 {status} {}\r\nServer: handroll-demo\r\n",
+        reason(status)
     );
+    if !no_content {
+        head.push_str(&format!(
+            "Content-Type: text/plain\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
     head.push_str(&extra);
     head.push_str("\r\n");
-    let body: &[u8] = if request.method == "HEAD" { &[] } else { &body };
+    let body: &[u8] = if no_content || request.method == "HEAD" {
+        &[]
+    } else {
+        &body
+    };
     // Errors mean the client went away; there is no one left to tell.
     if body.len() <= 16 * 1024 {
         let mut all = head.into_bytes();

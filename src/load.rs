@@ -251,8 +251,12 @@ pub async fn soak(server: &ServerThread, total: usize, concurrency: usize) -> So
     ]);
     // Successes get a generous deadline (a loaded machine must not turn
     // them into timeouts); the slow page gets one it cannot meet.
-    let patient = Client::builder().total_timeout(Duration::from_secs(30)).build();
-    let hasty = Client::builder().total_timeout(Duration::from_millis(50)).build();
+    let patient = Client::builder()
+        .total_timeout(Duration::from_secs(30))
+        .build();
+    let hasty = Client::builder()
+        .total_timeout(Duration::from_millis(50))
+        .build();
     let clients = Rc::new([patient.clone(), hasty, patient.clone(), patient]);
     let before = Counts::now();
     let start = Instant::now();

@@ -38,8 +38,15 @@ fn load_then_soak_leaves_nothing_behind() {
                 "soak: {} ok, {} timeouts, {} refused, {} aborted; before {:?} after {:?}",
                 s.ok, s.timeouts, s.refused, s.aborted, s.before, s.after
             );
-            assert!(s.unexpected.is_empty(), "unexpected outcomes: {:?}", s.unexpected);
-            assert_eq!((s.ok, s.timeouts, s.refused, s.aborted), (1_000, 1_000, 1_000, 1_000));
+            assert!(
+                s.unexpected.is_empty(),
+                "unexpected outcomes: {:?}",
+                s.unexpected
+            );
+            assert_eq!(
+                (s.ok, s.timeouts, s.refused, s.aborted),
+                (1_000, 1_000, 1_000, 1_000)
+            );
             assert_eq!(s.before, s.after, "something leaked");
         });
         let _ = done_tx.send(());

@@ -82,12 +82,24 @@ impl Request {
     /// The same request aimed at `url`, for following a redirect. A `Host`
     /// set by hand is kept only while the redirect stays on the same
     /// authority (it named a virtual host there, not elsewhere).
+    ///
+    /// Credentials (`Authorization`, `Proxy-Authorization`, `Cookie`) are
+    /// likewise sent only to the server they were meant for (RFC 9110
+    /// §15.4): a redirect to another authority drops them.
     pub(crate) fn redirected(&self, url: Url) -> Request {
+        const CREDENTIALS: [&str; 3] = ["authorization", "proxy-authorization", "cookie"];
         let same_authority = url.authority() == self.url.authority();
+        let mut headers = Headers::new();
+        for (name, value) in self.headers.iter() {
+            let credential = CREDENTIALS.iter().any(|c| name.eq_ignore_ascii_case(c));
+            if same_authority || !credential {
+                headers.append(name.to_owned(), value.to_vec());
+            }
+        }
         Request {
             method: self.method.clone(),
             host: self.host.clone().filter(|_| same_authority),
-            headers: self.headers.clone(),
+            headers,
             body: self.body.clone(),
             url,
         }

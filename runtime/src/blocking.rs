@@ -100,7 +100,10 @@ impl BlockingPool {
     fn submit(&self, job: Job) {
         let mut state = self.inner.lock();
         state.queue.push_back(job);
-        if state.idle > 0 {
+        // An idle thread counts as idle until it wakes and takes the lock,
+        // so compare against the queue: a burst of jobs must not all count
+        // on the same sleeping thread.
+        if state.queue.len() <= state.idle {
             self.inner.work.notify_one();
             return;
         }

@@ -83,7 +83,7 @@ pub(crate) fn schedule_local(id: RuntimeId, task: TaskRef) -> bool {
     CURRENT
         .try_with(|c| match &*c.borrow() {
             Some(core) if core.id() == id => {
-                core.schedule(task);
+                core.wake_local(task);
                 true
             }
             _ => false,

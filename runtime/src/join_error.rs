@@ -5,6 +5,7 @@
 
 use std::any::Any;
 use std::fmt;
+use std::sync::{Mutex, PoisonError};
 
 /// The error a [`JoinHandle`](crate::JoinHandle) yields when its task did not
 /// return a value: it panicked, or it was cancelled (aborted, or dropped when
@@ -26,7 +27,13 @@ pub struct JoinError {
 
 enum Repr {
     Cancelled,
-    Panic(Box<dyn Any + Send + 'static>),
+    /// The payload sits in a `Mutex` only so that `JoinError` is `Sync` (and
+    /// converts into `Box<dyn Error + Send + Sync>` and `io::Error`); the
+    /// message is read out once, when the error is made.
+    Panic {
+        payload: Mutex<Box<dyn Any + Send + 'static>>,
+        message: Option<String>,
+    },
 }
 
 impl JoinError {
@@ -38,9 +45,16 @@ impl JoinError {
     }
 
     pub(crate) fn panic(id: u64, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        let message = payload
+            .downcast_ref::<&'static str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned());
         JoinError {
             id,
-            repr: Repr::Panic(payload),
+            repr: Repr::Panic {
+                payload: Mutex::new(payload),
+                message,
+            },
         }
     }
 
@@ -59,7 +73,7 @@ impl JoinError {
 
     /// True if the task panicked.
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panic(_))
+        matches!(self.repr, Repr::Panic { .. })
     }
 
     /// The id of the task (unique within its runtime, counting from 1).
@@ -70,10 +84,7 @@ impl JoinError {
     /// The panic message, when the task panicked with a string.
     pub fn panic_message(&self) -> Option<&str> {
         match &self.repr {
-            Repr::Panic(p) => p
-                .downcast_ref::<&'static str>()
-                .copied()
-                .or_else(|| p.downcast_ref::<String>().map(String::as_str)),
+            Repr::Panic { message, .. } => message.as_deref(),
             Repr::Cancelled => None,
         }
     }
@@ -86,7 +97,9 @@ impl JoinError {
     /// Gives the error back if the task was cancelled rather than panicking.
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
-            Repr::Panic(p) => Ok(p),
+            Repr::Panic { payload, .. } => {
+                Ok(payload.into_inner().unwrap_or_else(PoisonError::into_inner))
+            }
             Repr::Cancelled => Err(self),
         }
     }
@@ -108,8 +121,8 @@ impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.repr, self.panic_message()) {
             (Repr::Cancelled, _) => write!(f, "task {} was cancelled", self.id),
-            (Repr::Panic(_), Some(msg)) => write!(f, "task {} panicked: {msg}", self.id),
-            (Repr::Panic(_), None) => write!(f, "task {} panicked", self.id),
+            (Repr::Panic { .. }, Some(msg)) => write!(f, "task {} panicked: {msg}", self.id),
+            (Repr::Panic { .. }, None) => write!(f, "task {} panicked", self.id),
         }
     }
 }
@@ -131,6 +144,14 @@ impl fmt::Debug for JoinError {
 
 impl std::error::Error for JoinError {}
 
+impl From<JoinError> for std::io::Error {
+    /// An `io::Error` of kind `Other` carrying the `JoinError`, so that `?`
+    /// works in functions returning `io::Result`.
+    fn from(e: JoinError) -> std::io::Error {
+        std::io::Error::other(e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +165,12 @@ mod tests {
             JoinError::panic(5, Box::new(1u8)).to_string(),
             "task 5 panicked"
         );
+    }
+
+    #[test]
+    fn is_send_and_sync() {
+        fn check<T: Send + Sync + std::error::Error + 'static>() {}
+        check::<JoinError>();
     }
 
     #[test]

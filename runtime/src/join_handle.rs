@@ -106,7 +106,7 @@ impl<T> JoinHandle<T> {
     fn task(&self) -> TaskRef {
         TaskRef {
             key: self.key,
-            tag: TaskRef::tag_of(self.id),
+            tag: self.core.tag_of(self.id),
         }
     }
 }

@@ -68,6 +68,7 @@
 mod blocking;
 mod combinators;
 mod context;
+mod coop;
 mod executor;
 pub mod guide;
 mod join_error;
@@ -86,6 +87,7 @@ pub use combinators::{
     Either, Join, JoinAll, PollFn, Race, Select, YieldNow, join, join_all, poll_fn, race, select,
     yield_now,
 };
+pub use coop::BUDGET;
 pub use executor::BATCH;
 pub use join_error::JoinError;
 pub use join_handle::JoinHandle;

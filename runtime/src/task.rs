@@ -16,7 +16,7 @@ use std::task::{Context, Poll};
 use pin_project_lite::pin_project;
 
 /// A task's address: its slab key and a tag (the low 16 bits of its unique
-/// id) that tells it from a later task in the same slot.
+/// id, salted per runtime) that tells it from a later task in the same slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TaskRef {
     pub(crate) key: u32,
@@ -29,10 +29,6 @@ impl TaskRef {
         key: u32::MAX,
         tag: u16::MAX,
     };
-
-    pub(crate) fn tag_of(id: u64) -> u16 {
-        id as u16
-    }
 }
 
 /// Why a task has no value: `None` if it was cancelled, else its panic's

@@ -26,14 +26,17 @@
 //!   global registry, the task goes onto [`Shared`]'s locked queue, and
 //!   [`polling::Poller::notify`] interrupts the reactor's `epoll_wait`.
 //!
-//! The tag (the low 16 bits of the task's unique id) tells a task from a
-//! later one that reuses its slab slot: a stale waker finds a different tag
-//! and does nothing. In the worst case, after exactly a multiple of 65,536
-//! spawns into one slot, a stale wake polls the new task once spuriously,
-//! which every future must tolerate. A runtime id reused after its runtime
-//! is dropped is covered the same way.
+//! The tag (the low 16 bits of the task's unique id, mixed with a salt
+//! chosen per runtime) tells a task from a later one that reuses its slab
+//! slot: a stale waker finds a different tag and does nothing. The salt does
+//! the same for a runtime id reused after its runtime was dropped, where the
+//! new runtime's first tasks would otherwise carry the same ids as the old
+//! one's. The guarantee is probabilistic at the edge: after exactly a
+//! multiple of 65,536 spawns into one slot (or a one-in-65,536 salt match),
+//! a stale wake polls a task once spuriously, which every future must
+//! tolerate; it can never touch freed memory or a task of another thread.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
@@ -62,8 +65,6 @@ pub(crate) struct Shared {
     /// Set after a push to `remote`; lets the executor skip the lock when no
     /// remote wake is waiting.
     remote_pending: AtomicBool,
-    /// Count of remote wakes (for `Runtime::stats`).
-    remote_wakes: AtomicU64,
 }
 
 impl Shared {
@@ -72,7 +73,6 @@ impl Shared {
             poller: Poller::new()?,
             remote: Mutex::new(Vec::new()),
             remote_pending: AtomicBool::new(false),
-            remote_wakes: AtomicU64::new(0),
         })
     }
 
@@ -83,7 +83,6 @@ impl Shared {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(task);
-        self.remote_wakes.fetch_add(1, Ordering::Relaxed);
         // Publish the push before notifying: the executor swaps this flag
         // before taking the lock, so it either sees the flag or is woken by
         // the notification and looks again.
@@ -99,10 +98,6 @@ impl Shared {
             let mut remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
             out.append(&mut remote);
         }
-    }
-
-    pub(crate) fn remote_wakes(&self) -> u64 {
-        self.remote_wakes.load(Ordering::Relaxed)
     }
 }
 

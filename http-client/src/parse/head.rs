@@ -101,13 +101,20 @@ impl HeadReader {
     /// Fails fast when the response cannot start with `HTTP/` — an HTTP/0.9
     /// body, a TLS alert, a binary HTTP/2 frame — instead of waiting for an
     /// empty line that may never come.
+    ///
+    /// Once the status line is whole it is checked at once too, so that
+    /// `HTTP/2 200` or a bad status code fails without waiting for the rest.
     fn check_start(&self) -> Result<(), ParseError> {
+        let first = self.buf.split(|&b| b == b'\n').next().unwrap_or_default();
+        let first = first.strip_suffix(b"\r").unwrap_or(first);
         let n = self.buf.len().min(5);
-        if self.buf[..n] == b"HTTP/"[..n] {
-            return Ok(());
+        if self.buf[..n] != b"HTTP/"[..n] {
+            return Err(ParseError::InvalidStatusLine(escape(first)));
         }
-        let line = self.buf.split(|&b| b == b'\n').next().unwrap_or_default();
-        Err(ParseError::InvalidStatusLine(escape(line)))
+        if !self.in_status_line() {
+            parse_status_line(first)?;
+        }
+        Ok(())
     }
 }
 

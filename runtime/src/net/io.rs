@@ -19,8 +19,8 @@ use std::os::fd::AsFd;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use crate::context;
 use crate::reactor::{Direction, Reactor};
+use crate::{context, coop};
 
 #[derive(Debug)]
 pub(crate) struct Io<T: AsFd> {
@@ -63,6 +63,11 @@ impl<T: AsFd> Io<T> {
     ) -> Poll<io::Result<R>> {
         loop {
             if self.reactor.poll_ready(self.key, dir, cx).is_pending() {
+                return Poll::Pending;
+            }
+            // Ready: spend one unit of the task's budget (see `coop.rs`),
+            // or yield if it is spent.
+            if coop::poll_proceed(cx).is_pending() {
                 return Poll::Pending;
             }
             match op(&self.inner) {

@@ -126,7 +126,10 @@ impl TcpListener {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn incoming(&self) -> Incoming<'_> {
-        Incoming { listener: self }
+        Incoming {
+            listener: self,
+            waiting: false,
+        }
     }
 }
 
@@ -172,18 +175,31 @@ impl fmt::Debug for Accept<'_> {
 }
 
 /// The stream returned by [`TcpListener::incoming`]. It never ends.
+///
+/// # Cancellation
+///
+/// Dropping it while it waits leaves no waker behind.
 #[must_use = "streams do nothing unless polled"]
 pub struct Incoming<'a> {
     listener: &'a TcpListener,
+    waiting: bool,
 }
 
 impl Stream for Incoming<'_> {
     type Item = io::Result<TcpStream>;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.listener
-            .poll_accept(cx)
-            .map(|r| Some(r.map(|(stream, _)| stream)))
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let poll = self.listener.poll_accept(cx);
+        self.waiting = poll.is_pending();
+        poll.map(|r| Some(r.map(|(stream, _)| stream)))
+    }
+}
+
+impl Drop for Incoming<'_> {
+    fn drop(&mut self) {
+        if self.waiting {
+            self.listener.io.clear_waker(Direction::Read);
+        }
     }
 }
 

@@ -1,0 +1,177 @@
+//! Against nginx, a real HTTP/1.1 server: started as a child process with a
+//! generated config (one process, no daemon, every path in a temporary
+//! directory, so it runs without root and without `/var/lib/nginx`), serving
+//! a 1 KiB and a 10 MiB file. Checks that nginx answers our HTTP/1.0 request
+//! with an `HTTP/1.1` status line, that both files arrive byte for byte (the
+//! small one 100 times concurrently), and `HEAD` and 404 responses.
+//!
+//! Without nginx (Debian: `apt-get install nginx-light`) the test prints
+//! "skipped: nginx not installed" and passes, unless `REQUIRE_NGINX=1` is set
+//! (as in CI), where it fails.
+
+mod util;
+
+use std::fs;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use http_client::{Request, Url, Version};
+use util::process::{ChildGuard, TempDir, find_program, free_port, required, wait_until_accepts};
+use util::{client, watchdog};
+
+const SMALL: usize = 1024;
+const LARGE: usize = 10 << 20;
+const CONCURRENT: usize = 100;
+
+#[test]
+fn nginx_serves_files_to_the_client() {
+    let Some(nginx) = find_program("nginx", &["/usr/sbin", "/usr/local/sbin"]) else {
+        let message = "nginx not installed (set REQUIRE_NGINX=1 to make this fail)";
+        assert!(!required("REQUIRE_NGINX"), "{message}");
+        println!("skipped: {message}");
+        return;
+    };
+    watchdog(Duration::from_secs(90), move || {
+        let tmp = TempDir::new("nginx");
+        let root = tmp.path().join("www");
+        fs::create_dir_all(&root).unwrap();
+        fs::write(root.join("small.bin"), util::pseudo_random(SMALL, 1)).unwrap();
+        fs::write(root.join("large.bin"), util::pseudo_random(LARGE, 2)).unwrap();
+        let (addr, _nginx) = start_nginx(&nginx, tmp.path(), &root);
+        fetch_from(addr);
+    });
+}
+
+/// The config: one foreground process (`master_process off`, so the child
+/// is nginx itself and killing it stops everything), and every file it
+/// writes — pid, logs, temp paths — under `tmp`.
+fn config(tmp: &Path, root: &Path, port: u16) -> String {
+    let t = tmp.display();
+    format!(
+        "daemon off;
+master_process off;
+worker_processes 1;
+pid {t}/nginx.pid;
+error_log {t}/error.log info;
+events {{
+    worker_connections 512;
+}}
+http {{
+    access_log {t}/access.log;
+    client_body_temp_path {t}/client_body;
+    proxy_temp_path {t}/proxy;
+    fastcgi_temp_path {t}/fastcgi;
+    uwsgi_temp_path {t}/uwsgi;
+    scgi_temp_path {t}/scgi;
+    default_type application/octet-stream;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+    }}
+}}
+",
+        root = root.display()
+    )
+}
+
+/// Starts nginx on a free port; retries with another port if the one
+/// picked was taken in the meantime.
+fn start_nginx(nginx: &Path, tmp: &Path, root: &Path) -> (SocketAddr, ChildGuard) {
+    let conf = tmp.join("nginx.conf");
+    let error_log = tmp.join("error.log");
+    let mut failures = Vec::new();
+    for _ in 0..3 {
+        let port = free_port();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        fs::write(&conf, config(tmp, root, port)).unwrap();
+        let child = Command::new(nginx)
+            .arg("-p")
+            .arg(tmp)
+            .arg("-c")
+            .arg(&conf)
+            .arg("-e")
+            .arg(&error_log)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting nginx");
+        let mut child = ChildGuard::new(child);
+        match wait_until_accepts(addr, &mut child, Duration::from_secs(10)) {
+            Ok(after) => {
+                eprintln!("nginx on {addr} accepted after {after:?}");
+                return (addr, child);
+            }
+            Err(e) => failures.push(format!("{e}; log: {}", util::process::read_log(&error_log))),
+        }
+    }
+    panic!("nginx did not start: {failures:#?}");
+}
+
+fn fetch_from(addr: SocketAddr) {
+    let base = format!("http://{addr}");
+    let (small, large, head, missing) = runtime::block_on(async move {
+        let client = client().total_timeout(Duration::from_secs(30)).build();
+        let tasks: Vec<_> = (0..CONCURRENT)
+            .map(|_| {
+                let (client, url) = (client.clone(), format!("{base}/small.bin"));
+                runtime::spawn(async move { client.get(url).await })
+            })
+            .collect();
+        let small = runtime::join_all(tasks).await;
+        let large = client.get(format!("{base}/large.bin")).await;
+        let url = Url::parse(&format!("{base}/large.bin")).unwrap();
+        let head = client.send(Request::head(url)).await;
+        let missing = client.get(format!("{base}/missing")).await;
+        (small, large, head, missing)
+    });
+
+    let want = util::pseudo_random(SMALL, 1);
+    for (i, joined) in small.into_iter().enumerate() {
+        let response = joined
+            .expect("the task ran")
+            .unwrap_or_else(|e| panic!("small.bin #{i}: {e}"));
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            response.version(),
+            Version::Http11,
+            "nginx answers HTTP/1.1"
+        );
+        assert_eq!(response.headers().get_str("content-length"), Some("1024"));
+        assert!(response.body() == want, "small.bin #{i} differs");
+    }
+
+    let response = large.expect("large.bin");
+    assert_eq!(
+        (response.status(), response.version()),
+        (200, Version::Http11)
+    );
+    assert_eq!(
+        response.headers().get_str("content-length"),
+        Some("10485760")
+    );
+    // nginx closes after answering an HTTP/1.0 request without keep-alive.
+    assert_eq!(response.headers().get_str("connection"), Some("close"));
+    assert!(
+        response.body() == util::pseudo_random(LARGE, 2),
+        "large.bin differs ({} bytes)",
+        response.body().len()
+    );
+
+    let response = head.expect("HEAD large.bin");
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers().get_str("content-length"),
+        Some("10485760")
+    );
+    assert_eq!(response.body(), b"", "HEAD has no body");
+
+    let response = missing.expect("a 404 is a response");
+    assert_eq!(
+        (response.status(), response.version()),
+        (404, Version::Http11)
+    );
+    assert!(response.text_lossy().contains("404 Not Found"));
+}

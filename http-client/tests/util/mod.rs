@@ -1,0 +1,146 @@
+//! Shared helpers of the integration tests: a watchdog that bounds every test,
+//! a client with short timeouts, and timing helpers. The scripted server the
+//! tests talk to is in `server.rs` (its steps in `script.rs`); child
+//! processes, temporary directories and free ports for the real-server tests
+//! (python, nginx) are in `process.rs`.
+
+// Each test file uses a different subset of these helpers.
+#![allow(dead_code)]
+
+pub mod process;
+pub mod script;
+pub mod server;
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use http_client::{Client, ClientBuilder, Response};
+
+pub use script::Step;
+pub use server::ScriptedServer;
+
+/// How long one test may run before the watchdog fails it. Generous: the
+/// slowest test takes a few seconds, and CI machines are loaded.
+pub const TEST_LIMIT: Duration = Duration::from_secs(30);
+
+/// Runs `body` on its own thread and returns its result, failing the test if
+/// it does not finish within `limit`. A panic in `body` is re-raised here, so
+/// assertion messages reach the test harness unchanged.
+///
+/// On a timeout the body's thread is left behind (a thread cannot be killed);
+/// the test binary exits when the harness is done, which ends it.
+pub fn watchdog<T: Send + 'static>(
+    limit: Duration,
+    body: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (done, outcome) = mpsc::channel::<Result<T, Box<dyn Any + Send>>>();
+    let thread = thread::Builder::new()
+        .name("test body".into())
+        .spawn(move || {
+            let result = panic::catch_unwind(AssertUnwindSafe(body));
+            // The receiver is gone only if the watchdog already fired.
+            let _ = done.send(result);
+        })
+        .expect("spawning the test body thread");
+    match outcome.recv_timeout(limit) {
+        Ok(Ok(value)) => {
+            // The body returned; its thread is finishing. A join error here
+            // would be a panic after `send`, which cannot happen.
+            let _ = thread.join();
+            value
+        }
+        Ok(Err(payload)) => panic::resume_unwind(payload),
+        Err(RecvTimeoutError::Timeout) => {
+            panic!("watchdog: the test did not finish within {limit:?}")
+        }
+        Err(RecvTimeoutError::Disconnected) => {
+            panic!("watchdog: the test body thread died without a result")
+        }
+    }
+}
+
+/// Runs the future made by `make` on a fresh runtime, under a [`watchdog`] of
+/// [`TEST_LIMIT`]. The future is built on the runtime's thread, so it need
+/// not be `Send` (runtime tasks never are).
+pub fn run<T, F>(make: impl FnOnce() -> F + Send + 'static) -> T
+where
+    T: Send + 'static,
+    F: Future<Output = T> + 'static,
+{
+    watchdog(TEST_LIMIT, move || runtime::block_on(make()))
+}
+
+/// A client builder whose every deadline is short, so that no test request
+/// can wait long: connect 2 s, idle 5 s, total 10 s. Tests override what
+/// they measure.
+pub fn client() -> ClientBuilder {
+    Client::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .idle_timeout(Duration::from_secs(5))
+        .total_timeout(Duration::from_secs(10))
+}
+
+/// Fetches each URL in turn with a client from `builder`, on a fresh runtime
+/// under the watchdog; each result comes with how long it took.
+pub fn fetch_each(
+    builder: ClientBuilder,
+    urls: Vec<String>,
+) -> Vec<(http_client::Result<Response>, Duration)> {
+    run(move || async move {
+        let client = builder.build();
+        let mut results = Vec::new();
+        for url in urls {
+            results.push(timed(client.get(url)).await);
+        }
+        results
+    })
+}
+
+/// Awaits `future` and says how long it took.
+pub async fn timed<T>(future: impl Future<Output = T>) -> (T, Duration) {
+    let start = Instant::now();
+    let output = future.await;
+    (output, start.elapsed())
+}
+
+/// `len` deterministic pseudo-random bytes (xorshift64*), different for each
+/// `seed`: file contents that no off-by-one or reordering can fake.
+pub fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        out.extend_from_slice(&state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+/// A server for a table of cases: the request for `/case/{i}` gets
+/// `scripts[i]`, and anything else is closed unanswered.
+pub fn case_server(scripts: Vec<Vec<Step>>) -> ScriptedServer {
+    let connections = scripts.len();
+    ScriptedServer::start(connections, move |request| {
+        let case = request.target().strip_prefix("/case/");
+        match case.and_then(|i| i.parse::<usize>().ok()) {
+            Some(i) if i < scripts.len() => scripts[i].clone(),
+            _ => vec![Step::Close],
+        }
+    })
+}
+
+/// `bytes` as text for assertion messages, escaped, cut to `max` bytes.
+pub fn show(bytes: &[u8], max: usize) -> String {
+    let cut = &bytes[..bytes.len().min(max)];
+    let mut text = cut.escape_ascii().to_string();
+    if bytes.len() > max {
+        text.push_str(&format!("... ({} bytes)", bytes.len()));
+    }
+    text
+}

@@ -1,0 +1,694 @@
+//! The `fetch` example, run as a real program: its demo mode, its exit
+//! status (0 all complete, 1 some failed, 2 bad arguments), and each option
+//! end to end — `--output`, `--method`, `--data`, `--header`, `--max-bytes`,
+//! `--max-redirects`, `--concurrency`, `--timeout`, `--read-timeout` —
+//! against the crate's demo server running on a background thread, or a
+//! small std server that captures the request bytes.
+//!
+//! The binary is the one `cargo test` builds next to this test
+//! (`target/<profile>/examples/fetch`); if it is missing (a filtered run such
+//! as `cargo test --test fetch_example`), it is built first. Every child
+//! process is killed if it runs longer than [`CHILD_LIMIT`].
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock, mpsc};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use handroll::DemoServer;
+
+/// The longest one test may take (a cold build of the example aside).
+const TEST_LIMIT: Duration = Duration::from_secs(60);
+/// The longest a `fetch` run may take before it is killed and the test fails.
+const CHILD_LIMIT: Duration = Duration::from_secs(20);
+/// The longest building the example may take, when it has to be built.
+const BUILD_LIMIT: Duration = Duration::from_secs(600);
+
+#[test]
+fn demo_mode_fetches_the_demo_pages() {
+    watchdog(|| {
+        let run = fetch(&[]);
+        assert_eq!(run.code, 1, "one demo page times out by design\n{run}");
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        let base = lines[0]
+            .strip_prefix("no URL given: fetching from the embedded demo server at ")
+            .unwrap_or_else(|| panic!("first line\n{run}"))
+            .to_owned();
+        let authority = base.trim_start_matches("http://");
+        let expect = [
+            ("/hello", "200 13 bytes".to_owned()),
+            ("/bytes/1048576", "200 1048576 bytes".to_owned()),
+            ("/redirect/2", "200 13 bytes".to_owned()),
+            ("/status/404", "404 11 bytes".to_owned()),
+            ("/slow/200", "200 8 bytes".to_owned()),
+            (
+                "/slow/3000",
+                format!("error: no complete response from {authority} within 1s"),
+            ),
+        ];
+        for (page, outcome) in expect {
+            let line = run.line_for(&format!("{base}{page}"));
+            assert!(
+                line.contains(&format!(" {outcome} ")),
+                "{page}: {line:?}\n{run}"
+            );
+        }
+        let pages = run.stdout.lines().filter(|l| l.starts_with(&base)).count();
+        assert_eq!(pages, 6, "one line per page\n{run}");
+        let summary = run.summary();
+        assert!(
+            summary.ends_with(": 5 complete, 1 failed, 1048621 body bytes"),
+            "{summary:?}"
+        );
+        assert_eq!(summary_count(summary), 6);
+        assert!(
+            run.elapsed < Duration::from_secs(10),
+            "took {:?}",
+            run.elapsed
+        );
+        eprintln!("demo mode: {:?}", run.elapsed);
+    });
+}
+
+#[test]
+fn complete_responses_exit_0_and_a_failure_exits_1() {
+    watchdog(|| {
+        let demo = DemoThread::start();
+        let urls = [
+            demo.url("/hello"),
+            demo.url("/bytes/1000"),
+            demo.url("/status/500"),
+        ];
+        let run = fetch(&urls.each_ref().map(String::as_str));
+        assert_eq!(run.code, 0, "any status code is a complete response\n{run}");
+        assert!(run.line_for(&urls[2]).contains(" 500 11 bytes "), "{run}");
+        assert!(
+            run.summary()
+                .ends_with(": 3 complete, 0 failed, 1024 body bytes"),
+            "{run}"
+        );
+
+        let closed = closed_port_url();
+        let run = fetch(&[&demo.url("/hello"), &closed]);
+        assert_eq!(run.code, 1, "{run}");
+        let port = closed
+            .trim_start_matches("http://127.0.0.1:")
+            .trim_end_matches('/');
+        let line = run.line_for(&closed);
+        assert!(
+            line.contains(&format!(
+                " error: connect to 127.0.0.1:{port}: connection refused ("
+            )),
+            "{line:?}"
+        );
+        assert!(
+            run.summary()
+                .ends_with(": 1 complete, 1 failed, 13 body bytes"),
+            "{run}"
+        );
+    });
+}
+
+#[test]
+fn bad_arguments_exit_2_with_usage() {
+    watchdog(|| {
+        let cases: [(&[&str], &str); 7] = [
+            (
+                &["--timeout", "abc"],
+                r#"--timeout "abc": expected a number of seconds"#,
+            ),
+            (
+                &["--timeout", "-1"],
+                r#"--timeout "-1": expected a number of seconds"#,
+            ),
+            (&["--timeout"], "--timeout needs a value"),
+            (
+                &["--bogus", "http://127.0.0.1:1/"],
+                "unknown option --bogus",
+            ),
+            (
+                &["--header", "nocolon"],
+                r#"--header "nocolon": expected 'Name: value'"#,
+            ),
+            (
+                &["--concurrency", "two"],
+                r#"--concurrency "two": expected a whole number"#,
+            ),
+            (&["--method", "GE T"], r#"--method "GE T": "#),
+        ];
+        for (args, message) in cases {
+            let run = fetch(args);
+            assert_eq!(run.code, 2, "{args:?}\n{run}");
+            assert!(
+                run.stderr.starts_with(&format!("fetch: {message}")),
+                "{args:?}\n{run}"
+            );
+            assert!(
+                run.stderr.contains("usage: fetch [OPTIONS] [URL...]"),
+                "{args:?}\n{run}"
+            );
+            assert_eq!(run.stdout, "", "{args:?}: nothing fetched");
+        }
+        let run = fetch(&["--help"]);
+        assert_eq!(run.code, 0, "{run}");
+        assert!(run.stdout.starts_with("usage: fetch"), "{run}");
+    });
+}
+
+#[test]
+fn output_writes_each_body_in_argument_order() {
+    watchdog(|| {
+        let demo = DemoThread::start();
+        let dir = TempDir::new("output");
+        let out = dir.path().join("bodies");
+        let closed = closed_port_url();
+        let urls = [
+            demo.url("/bytes/100"),
+            demo.url("/bytes/0"),
+            closed,
+            demo.url("/hello"),
+            demo.url("/bytes/200000"),
+        ];
+        let mut args = vec!["--output", out.to_str().unwrap()];
+        args.extend(urls.iter().map(String::as_str));
+        let run = fetch(&args);
+        assert_eq!(run.code, 1, "one URL fails\n{run}");
+        let expected: [Option<Vec<u8>>; 5] = [
+            Some(alphabet(100)),
+            Some(Vec::new()),
+            None, // the failed fetch writes no file
+            Some(b"hello, world\n".to_vec()),
+            Some(alphabet(200_000)),
+        ];
+        for (i, want) in expected.iter().enumerate() {
+            let path = out.join((i + 1).to_string());
+            match want {
+                Some(want) => {
+                    let got =
+                        std::fs::read(&path).unwrap_or_else(|e| panic!("{path:?}: {e}\n{run}"));
+                    assert!(got == *want, "{path:?}: {} bytes, wrong content", got.len());
+                }
+                None => assert!(!path.exists(), "{path:?} written for a failed fetch"),
+            }
+        }
+        let mut names: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["1", "2", "4", "5"]);
+    });
+}
+
+#[test]
+fn method_data_and_headers_reach_the_server() {
+    watchdog(|| {
+        let demo = DemoThread::start();
+        // HEAD: the status and no body.
+        let hello = demo.url("/hello");
+        let run = fetch(&["--method", "HEAD", &hello]);
+        assert_eq!(run.code, 0, "{run}");
+        assert!(run.line_for(&hello).contains(" 200 0 bytes "), "{run}");
+
+        // --data alone makes a POST; the demo server echoes the body.
+        let dir = TempDir::new("echo");
+        let out = dir.path().to_str().unwrap().to_owned();
+        let echo = demo.url("/echo");
+        let run = fetch(&["--data", "ping, pong", "--output", &out, &echo]);
+        assert_eq!(run.code, 0, "{run}");
+        assert_eq!(std::fs::read(dir.path().join("1")).unwrap(), b"ping, pong");
+
+        // The exact request bytes, with every option that shapes them.
+        let (url, captured) = capture_one_request();
+        let run = fetch(&[
+            "--method",
+            "PUT",
+            "--header",
+            "X-Test: yes",
+            "--header",
+            "Accept:  */* ",
+            "--data",
+            "abc",
+            &url,
+        ]);
+        assert_eq!(run.code, 0, "{run}");
+        let request = captured
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the server captured the request");
+        let port = url.split(':').nth(2).unwrap().split('/').next().unwrap();
+        assert_eq!(
+            request,
+            format!(
+                "PUT /capture?q=1 HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nX-Test: yes\r\nAccept: */*\r\n\
+                 Content-Length: 3\r\nConnection: close\r\n\r\nabc"
+            )
+        );
+    });
+}
+
+#[test]
+fn max_bytes_and_max_redirects() {
+    watchdog(|| {
+        let demo = DemoThread::start();
+        let hello = demo.url("/hello");
+        let run = fetch(&["--max-bytes", "5", &hello]);
+        assert_eq!(run.code, 1, "{run}");
+        let authority = hello
+            .trim_start_matches("http://")
+            .trim_end_matches("/hello");
+        let line = run.line_for(&hello);
+        assert!(
+            line.contains(&format!(
+                " error: bad response from {authority}: body exceeds the 5 B limit ("
+            )),
+            "{line:?}"
+        );
+        let run = fetch(&["--max-bytes", "13", &hello]);
+        assert_eq!(run.code, 0, "exactly the limit\n{run}");
+
+        let redirect = demo.url("/redirect/2");
+        let run = fetch(&["--max-redirects", "0", &redirect]);
+        assert_eq!(run.code, 0, "{run}");
+        assert!(run.line_for(&redirect).contains(" 302 12 bytes "), "{run}");
+        let run = fetch(&[&redirect]);
+        assert!(
+            run.line_for(&redirect).contains(" 200 13 bytes "),
+            "followed\n{run}"
+        );
+        let run = fetch(&["--max-redirects", "1", &redirect]);
+        assert_eq!(run.code, 1, "{run}");
+        assert!(
+            run.line_for(&redirect)
+                .contains(" error: too many redirects (more than 1)"),
+            "{run}"
+        );
+    });
+}
+
+#[test]
+fn concurrency_1_runs_one_request_at_a_time() {
+    watchdog(|| {
+        let demo = DemoThread::start();
+        let slow = demo.url("/slow/300");
+        let serial = fetch(&["--concurrency", "1", &slow, &slow]);
+        assert_eq!(serial.code, 0, "{serial}");
+        let serial_ms = summary_ms(serial.summary());
+        assert!(
+            serial_ms >= 600.0,
+            "two 300 ms requests in {serial_ms} ms\n{serial}"
+        );
+        let parallel = fetch(&[&slow, &slow]);
+        assert_eq!(parallel.code, 0, "{parallel}");
+        let parallel_ms = summary_ms(parallel.summary());
+        assert!(parallel_ms >= 300.0, "{parallel}");
+        assert!(
+            parallel_ms < serial_ms,
+            "parallel {parallel_ms} ms, serial {serial_ms} ms"
+        );
+        eprintln!("two /slow/300: --concurrency 1 {serial_ms} ms, unlimited {parallel_ms} ms");
+    });
+}
+
+#[test]
+fn timeouts_bound_each_request() {
+    watchdog(|| {
+        let demo = DemoThread::start();
+        let (slow, hello) = (demo.url("/slow/3000"), demo.url("/hello"));
+        let authority = hello
+            .trim_start_matches("http://")
+            .trim_end_matches("/hello");
+        let run = fetch(&["--timeout", "0.5", &slow, &hello]);
+        assert_eq!(run.code, 1, "{run}");
+        assert!(
+            run.line_for(&slow).contains(&format!(
+                " error: no complete response from {authority} within 500ms ("
+            )),
+            "{run}"
+        );
+        assert!(run.line_for(&hello).contains(" 200 13 bytes "), "{run}");
+        assert!(
+            run.elapsed < Duration::from_millis(2500),
+            "took {:?}",
+            run.elapsed
+        );
+
+        let run = fetch(&["--read-timeout", "0.3", &slow]);
+        assert_eq!(run.code, 1, "{run}");
+        assert!(
+            run.line_for(&slow).contains(&format!(
+                " error: no data from {authority} for 300ms while waiting for the response ("
+            )),
+            "{run}"
+        );
+    });
+}
+
+#[test]
+
+fn demo_server_sends_no_body_with_204_or_304() {
+    watchdog(|| {
+        let demo = DemoThread::start();
+        for code in [204, 304] {
+            let mut stream = TcpStream::connect(demo.addr).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            write!(stream, "GET /status/{code} HTTP/1.0\r\n\r\n").unwrap();
+            let mut reply = Vec::new();
+            stream.read_to_end(&mut reply).unwrap();
+            let reply = String::from_utf8_lossy(&reply);
+            let (head, body) = reply.split_once("\r\n\r\n").expect("a head");
+            assert!(head.starts_with(&format!("HTTP/1.0 {code} ")), "{head}");
+            // RFC 9110 §15.3.5 and §15.4.5: these responses end with their head.
+            assert_eq!(body, "", "{code} response with a body");
+        }
+    });
+}
+
+/// Runs `body` on its own thread, failing the test if it takes longer than
+/// [`TEST_LIMIT`] (after building the example, if that was needed). A panic
+/// in `body` is re-raised here with its message.
+fn watchdog(body: impl FnOnce() + Send + 'static) {
+    fetch_binary(); // a cold build may take minutes; it has its own bound
+    let (done, outcome) = mpsc::channel();
+    let thread = thread::spawn(move || {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
+        // The receiver is gone only if the watchdog already fired.
+        let _ = done.send(result);
+    });
+    match outcome.recv_timeout(TEST_LIMIT) {
+        Ok(Ok(())) => {
+            let _ = thread.join(); // it has returned already
+        }
+        Ok(Err(payload)) => std::panic::resume_unwind(payload),
+        Err(_) => panic!("watchdog: the test did not finish within {TEST_LIMIT:?}"),
+    }
+}
+
+/// One finished `fetch` run.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+impl Run {
+    /// The output line for `url` (lines start with the URL and a space).
+    fn line_for(&self, url: &str) -> &str {
+        let prefix = format!("{url} ");
+        let mut lines = self.stdout.lines().filter(|line| line.starts_with(&prefix));
+        let line = lines
+            .next()
+            .unwrap_or_else(|| panic!("no line for {url}\n{self}"));
+        assert!(lines.next().is_none(), "two lines for {url}\n{self}");
+        line
+    }
+
+    /// The last line: `N URLs in X ms: ...`.
+    fn summary(&self) -> &str {
+        self.stdout.lines().last().unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {} after {:?}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.elapsed, self.stdout, self.stderr
+        )
+    }
+}
+
+/// `N` in the summary `N URLs in X ms: ...`.
+fn summary_count(summary: &str) -> usize {
+    let count = summary.split(" URLs in ").next().unwrap_or_default();
+    count
+        .parse()
+        .unwrap_or_else(|_| panic!("summary {summary:?}"))
+}
+
+/// `X` in the summary `N URLs in X ms: ...`.
+fn summary_ms(summary: &str) -> f64 {
+    let after = summary.split(" URLs in ").nth(1).unwrap_or_default();
+    let ms = after.split(" ms").next().unwrap_or_default();
+    ms.parse().unwrap_or_else(|_| panic!("summary {summary:?}"))
+}
+
+/// Runs the example with `args`, killing it after [`CHILD_LIMIT`].
+fn fetch(args: &[&str]) -> Run {
+    let start = Instant::now();
+    let child = Command::new(fetch_binary())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting the fetch example");
+    let (status, stdout, stderr) = wait_bounded(child, CHILD_LIMIT, &format!("fetch {args:?}"));
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+        elapsed: start.elapsed(),
+    }
+}
+
+/// Waits for `child` to exit, reading its output, for at most `limit`; kills
+/// it and fails the test past that.
+fn wait_bounded(
+    mut child: Child,
+    limit: Duration,
+    what: &str,
+) -> (std::process::ExitStatus, String, String) {
+    let reader = |pipe: Option<Box<dyn Read + Send>>| {
+        thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut pipe) = pipe {
+                // A read error leaves what was read; the status tells the rest.
+                let _ = pipe.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let stdout = reader(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = reader(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for the child") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill(); // it may have exited just now
+            let _ = child.wait();
+            let (out, err) = (stdout.join(), stderr.join());
+            panic!("{what} ran longer than {limit:?} and was killed\n{out:?}\n{err:?}");
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    let stdout = stdout.join().expect("stdout reader");
+    let stderr = stderr.join().expect("stderr reader");
+    (status, stdout, stderr)
+}
+
+/// The example binary built for this test's profile, built now if missing.
+fn fetch_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        // This test runs from target/<profile>/deps/; examples are built in
+        // target/<profile>/examples/.
+        let exe = std::env::current_exe().expect("the test's own path");
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>/deps/<test>");
+        let name = format!("fetch{}", std::env::consts::EXE_SUFFIX);
+        let binary = profile_dir.join("examples").join(name);
+        if !binary.is_file() {
+            build_example(profile_dir);
+        }
+        assert!(
+            binary.is_file(),
+            "{} missing after building it",
+            binary.display()
+        );
+        binary
+    })
+}
+
+/// `cargo build --example fetch`, in the profile of `profile_dir`.
+fn build_example(profile_dir: &Path) {
+    let mut cargo = Command::new(env!("CARGO"));
+    cargo
+        .args(["build", "--example", "fetch"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") => {}
+        Some("release") => {
+            cargo.arg("--release");
+        }
+        Some(other) => {
+            cargo.args(["--profile", other]);
+        }
+        None => {}
+    }
+    let child = cargo
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting cargo");
+    let (status, _, stderr) = wait_bounded(child, BUILD_LIMIT, "cargo build --example fetch");
+    assert!(
+        status.success(),
+        "cargo build --example fetch failed:\n{stderr}"
+    );
+}
+
+/// The demo server on a background thread with its own runtime, stopped
+/// (and joined) when dropped.
+struct DemoThread {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl DemoThread {
+    fn start() -> DemoThread {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (ready, addr) = mpsc::channel();
+        let stopped = stop.clone();
+        let thread = thread::spawn(move || {
+            runtime::block_on(async move {
+                let server = DemoServer::start().expect("starting the demo server");
+                ready
+                    .send(server.addr())
+                    .expect("the test waits for the address");
+                // The runtime cannot be woken from another thread: look at
+                // the flag now and then.
+                while !stopped.load(Ordering::SeqCst) {
+                    runtime::time::sleep(Duration::from_millis(20)).await;
+                }
+            })
+        });
+        let addr = addr
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the demo server started");
+        DemoThread {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for DemoThread {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join(); // a panic there was already reported
+        }
+    }
+}
+
+/// A std server that answers one request with `ok` and sends back the exact
+/// request bytes (head and `Content-Length` body) it received.
+fn capture_one_request() -> (String, mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/capture?q=1", listener.local_addr().unwrap());
+    let (captured, receiver) = mpsc::channel();
+    listener.set_nonblocking(true).unwrap();
+    thread::spawn(move || {
+        // Accept within 20 s, or give up so the thread ends.
+        let deadline = Instant::now() + CHILD_LIMIT;
+        let mut stream = loop {
+            match listener.accept() {
+                Ok((stream, _)) => break stream,
+                Err(_) if Instant::now() < deadline => thread::sleep(Duration::from_millis(5)),
+                Err(_) => return,
+            }
+        };
+        stream.set_nonblocking(false).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut request = Vec::new();
+        let mut buf = [0; 4096];
+        while let Ok(n @ 1..) = stream.read(&mut buf) {
+            request.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&request);
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Content-Length: "))
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .unwrap_or(0);
+                if body.len() >= length {
+                    break;
+                }
+            }
+        }
+        // The client may be gone already; the test reports what it got.
+        let _ = stream.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        let _ = captured.send(String::from_utf8_lossy(&request).into_owned());
+    });
+    (url, receiver)
+}
+
+/// `http://127.0.0.1:PORT/` where nothing listens (a port just released).
+fn closed_port_url() -> String {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    format!("http://127.0.0.1:{port}/")
+}
+
+/// What the demo server's `/bytes/N` sends: `abc…z` repeated.
+fn alphabet(n: usize) -> Vec<u8> {
+    (0..n).map(|i| b'a' + (i % 26) as u8).collect()
+}
+
+/// A fresh temporary directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(label: &str) -> TempDir {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!("handroll-fetch-{label}-{}-{n}", std::process::id());
+        let path = std::env::temp_dir().join(name);
+        std::fs::create_dir_all(&path).expect("creating a temp dir");
+        TempDir(path)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        // Best effort: a leftover directory must not fail a test.
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
