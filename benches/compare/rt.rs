@@ -52,6 +52,26 @@ pub trait Rt: 'static {
     fn set_nodelay(s: &Self::Stream);
 }
 
+/// A join handle whose `Result` is unwrapped: what `spawn` returns for the
+/// runtimes whose handles yield a `Result` (ours and tokio), so that every
+/// runtime hands the workload a plain future of the output, with no extra
+/// state machine around it (smol's `Task` already is one).
+#[derive(Debug)]
+pub struct Unwrapped<H>(H);
+
+impl<T, E: std::fmt::Debug, H: Future<Output = Result<T, E>> + Unpin> Future for Unwrapped<H> {
+    type Output = T;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<T> {
+        std::pin::Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|r| r.expect("task failed"))
+    }
+}
+
 /// This project's runtime.
 #[derive(Debug)]
 pub struct Ours;
@@ -69,8 +89,7 @@ impl Rt for Ours {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let handle = runtime::spawn(f);
-        async move { handle.await.expect("task failed") }
+        Unwrapped(runtime::spawn(f))
     }
     fn spawn_detached<F: Future<Output = ()> + 'static>(f: F) {
         drop(runtime::spawn(f));
@@ -131,8 +150,7 @@ impl Rt for Tokio {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let handle = tokio::task::spawn_local(f);
-        async move { handle.await.expect("task failed") }
+        Unwrapped(tokio::task::spawn_local(f))
     }
     fn spawn_detached<F: Future<Output = ()> + 'static>(f: F) {
         drop(tokio::task::spawn_local(f));
