@@ -15,9 +15,11 @@
 mod demo_server;
 pub mod load;
 mod semaphore;
+mod trace_svg;
 
 pub use demo_server::DemoServer;
 pub use semaphore::{Acquire, Permit, Semaphore};
+pub use trace_svg::{trace_log, trace_svg};
 
 /// The README's Rust examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -270,15 +270,29 @@ impl Core {
         let cause = traced.map(|id| self.trace_poll_start(id));
         coop::reset();
         let poll = cell.as_mut().poll(&mut Context::from_waker(&waker));
-        if let (Some(id), Some(cause)) = (traced, cause) {
-            self.trace_poll_end(id, poll.is_ready(), cause);
+        if let (Some(tracer), Some(id)) = (&self.tracer, traced) {
+            tracer.record(TraceKind::PollEnd {
+                task: id,
+                ready: poll.is_ready(),
+            });
         }
+        self.settle(task, cell, poll);
+        // Restored only now, so that the wake of a waiting JoinHandle (in
+        // `finish`) is traced as caused by this task.
+        if let (Some(tracer), Some(cause)) = (&self.tracer, cause) {
+            tracer.set_cause(cause);
+        }
+        true
+    }
+
+    /// Puts a polled task's cell back, or finishes the task.
+    fn settle(&self, task: TaskRef, mut cell: Pin<Box<dyn Harness>>, poll: Poll<()>) {
         if poll.is_pending() {
             let mut tasks = self.tasks.borrow_mut();
             let slot = &mut tasks[task.key as usize];
             if !slot.abort_requested {
                 slot.cell = Some(cell);
-                return true;
+                return;
             }
             // The task aborted itself (through its own JoinHandle) while it
             // was running; cancel it now that no borrow is held.
@@ -286,7 +300,6 @@ impl Core {
             cell.as_mut().cancel();
         }
         self.finish(task, cell);
-        true
     }
 
     /// Records that `task` has finished with its output in `cell`: frees the
