@@ -1,6 +1,6 @@
 //! [`JoinHandle`]: the owned permission to await a spawned task's output.
 //!
-//! A thin handle onto the executor's slab slot (`executor.rs`): awaiting it
+//! A thin handle onto the executor's slab slot (`executor/`): awaiting it
 //! takes the output out of the task's cell and frees the slot; dropping it
 //! detaches the task, which runs on and frees its slot when it finishes.
 

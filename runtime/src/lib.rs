@@ -7,8 +7,8 @@
 //! # How the parts fit together
 //!
 //! ```text
-//!  block_on(fut) ──► executor (executor.rs) ──poll──► task: a slab slot holding
-//!                     ▲   │                            Pin<Box<future>> + waker (task.rs)
+//!  block_on(fut) ──► executor (executor/) ──poll──► task: a slab slot holding
+//!                     ▲   │                          Pin<Box<future>> (task.rs)
 //!                     │   │                              │ Pending: its waker is stored in
 //!     run queue ◄─wake┘   │                              ▼ a socket source or a timer
 //!     (local: no lock;    │                 reactor (reactor.rs): sources (slab) + timers
@@ -16,8 +16,8 @@
 //!      + Poller::notify)                       → ready sockets, due timers → wake
 //! ```
 //!
-//! * [`spawn`] puts a future in a slab slot (one allocation for the future,
-//!   one for its waker) and queues it. [`block_on`] polls queued tasks in
+//! * [`spawn`] puts a future in a slab slot (its only allocation: a waker is
+//!   a packed number, `waker.rs`) and queues it. [`block_on`] polls queued tasks in
 //!   FIFO order of waking, in batches of at most [`BATCH`] between looks at
 //!   the reactor, and parks only when nothing is runnable.
 //! * A task that returns `Pending` has left its waker somewhere: in a

@@ -1,7 +1,7 @@
 //! [`Runtime`] and the free functions that use the thread's current runtime:
 //! [`block_on`], [`spawn`], [`spawn_blocking`] and [`stats`].
 //!
-//! A `Runtime` is an executor core (`executor.rs`) with its reactor
+//! A `Runtime` is an executor core (`executor/`) with its reactor
 //! (`reactor.rs`). Nothing runs in the background: tasks make progress only
 //! while some thread is inside [`Runtime::block_on`].
 

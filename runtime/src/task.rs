@@ -1,6 +1,6 @@
 //! A spawned task's heap cell: the future while it runs, then its output.
 //!
-//! This is the task's only allocation. The executor (`executor.rs`) keeps
+//! This is the task's only allocation. The executor (`executor/`) keeps
 //! each cell boxed and type-erased behind the [`Harness`] trait in a slab
 //! slot; the task's waker needs no memory at all (`waker.rs`). When the
 //! future finishes (or panics) the cell drops it at once, so its sockets and
@@ -24,11 +24,15 @@ pub(crate) struct TaskRef {
 }
 
 impl TaskRef {
-    /// The future passed to `block_on`, which lives on the stack, not in the slab.
-    pub(crate) const MAIN: TaskRef = TaskRef {
-        key: u32::MAX,
-        tag: u16::MAX,
-    };
+    /// The slab key that stands for the future passed to `block_on`, which
+    /// lives on the stack, not in the slab. Its tag changes with each
+    /// `block_on` call (see `Core::block_on`).
+    pub(crate) const MAIN_KEY: u32 = u32::MAX;
+
+    /// Whether this is the `block_on` future.
+    pub(crate) fn is_main(self) -> bool {
+        self.key == Self::MAIN_KEY
+    }
 }
 
 /// Why a task has no value: `None` if it was cancelled, else its panic's

@@ -75,6 +75,10 @@ pub(crate) struct Core {
     queue: RefCell<VecDeque<TaskRef>>,
     /// The `block_on` future is in the queue.
     main_queued: Cell<bool>,
+    /// The tag of the current `block_on` call's waker: salted, and changed
+    /// at each call, so that a waker kept from an earlier `block_on` (of
+    /// this runtime, or of a dropped one with the same id) wakes nothing.
+    main_tag: Cell<u16>,
     /// Ids handed to spawned tasks, counting from 1.
     next_id: Cell<u64>,
     /// Scratch buffer for draining remote wakes, kept to avoid allocating.
@@ -104,6 +108,7 @@ impl Core {
             tasks: RefCell::new(Slab::new()),
             queue: RefCell::new(VecDeque::new()),
             main_queued: Cell::new(false),
+            main_tag: Cell::new(salt),
             next_id: Cell::new(1),
             remote_buf: RefCell::new(Vec::new()),
             polls: Cell::new(0),
@@ -131,9 +136,9 @@ impl Core {
     /// Queues a woken task at the back of the run queue, once. Returns
     /// whether it was queued (not already queued, finished or gone).
     fn schedule(&self, task: TaskRef) -> bool {
-        if task == TaskRef::MAIN {
-            if self.main_queued.replace(true) {
-                return false;
+        if task.is_main() {
+            if task.tag != self.main_tag.get() || self.main_queued.replace(true) {
+                return false; // a stale block_on waker, or already queued
             }
         } else {
             let mut tasks = self.tasks.borrow_mut();
@@ -147,7 +152,7 @@ impl Core {
         }
         self.queue.borrow_mut().push_back(task);
         if let Some(tracer) = &self.tracer {
-            let id = if task == TaskRef::MAIN {
+            let id = if task.is_main() {
                 MAIN_TASK
             } else {
                 tracer.id_of(task.key)
@@ -180,7 +185,7 @@ impl Core {
         });
         let key = u32::try_from(key)
             .ok()
-            .filter(|&k| k != TaskRef::MAIN.key)
+            .filter(|&k| k != TaskRef::MAIN_KEY)
             .expect("more than 4 billion live tasks");
         let task = TaskRef { key, tag };
         self.queue.borrow_mut().push_back(task);
@@ -193,7 +198,13 @@ impl Core {
     /// Runs `future` to completion on this thread, driving every task.
     pub(crate) fn block_on<F: Future>(self: &Rc<Self>, future: F) -> F::Output {
         let _enter = context::enter(self.clone());
-        let waker = task_waker(self.id, TaskRef::MAIN);
+        let main = TaskRef {
+            key: TaskRef::MAIN_KEY,
+            tag: self.main_tag.get().wrapping_add(1),
+        };
+        self.main_tag.set(main.tag);
+        self.main_queued.set(false);
+        let waker = task_waker(self.id, main);
         let mut cx = Context::from_waker(&waker);
         let mut future = pin!(future);
         let mut poll_main = true;
@@ -236,7 +247,10 @@ impl Core {
             let Some(task) = self.queue.borrow_mut().pop_front() else {
                 break;
             };
-            if task == TaskRef::MAIN {
+            if task.is_main() {
+                if task.tag != self.main_tag.get() {
+                    continue; // left by an earlier block_on call
+                }
                 self.main_queued.set(false);
                 return (ran, true);
             }
@@ -255,8 +269,8 @@ impl Core {
             let Some(slot) = tasks.get_mut(task.key as usize) else {
                 return false;
             };
-            if slot.tag != task.tag || !slot.queued {
-                return false; // a stale entry: aborted, or a later task
+            if slot.tag != task.tag || !slot.queued || slot.finished {
+                return false; // a stale entry: a later task, or an aborted one
             }
             slot.queued = false;
             match slot.cell.take() {

@@ -3,8 +3,10 @@
 //!
 //! # How a non-blocking connect works
 //!
-//! 1. `socket(SOCK_NONBLOCK)` and register it with the reactor *before*
-//!    connecting, so the edge that reports the outcome cannot be missed;
+//! 1. `socket(SOCK_NONBLOCK)` and register it with the reactor before
+//!    connecting (epoll would report readiness that already exists at
+//!    registration anyway; registering first means a failure to register
+//!    leaves no half-open connection to undo);
 //! 2. `connect()` returns `EINPROGRESS` at once (on loopback it may even
 //!    succeed at once);
 //! 3. the kernel finishes the handshake in the background and the socket

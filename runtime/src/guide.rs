@@ -1,1 +1,0 @@
-//! A guided tour of how this runtime works (documentation only).
