@@ -58,7 +58,11 @@ fn free_port() -> u16 {
 }
 
 fn start_nginx(binary: &PathBuf) -> std::io::Result<HttpPeer> {
-    let dir = std::env::temp_dir().join(format!("handroll-bench-nginx-{}", std::process::id()));
+    // One directory per server: several may run at once in one process
+    // (the smoke tests), and each removes its own when dropped.
+    static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("handroll-bench-nginx-{}-{n}", std::process::id()));
     let www = dir.join("www");
     std::fs::create_dir_all(&www)?;
     std::fs::write(www.join(&PATH[1..]), body())?;

@@ -2,7 +2,8 @@
 //! a client with short timeouts, and timing helpers. The scripted server the
 //! tests talk to is in `server.rs` (its steps in `script.rs`); child
 //! processes, temporary directories and free ports for the real-server tests
-//! (python, nginx) are in `process.rs`.
+//! (python, nginx) are in `process.rs`; descriptor counts and the kernel's
+//! TCP socket table, for the leak and cancellation tests, in `sockets.rs`.
 
 // Each test file uses a different subset of these helpers.
 #![allow(dead_code)]
@@ -10,6 +11,7 @@
 pub mod process;
 pub mod script;
 pub mod server;
+pub mod sockets;
 
 use std::any::Any;
 use std::future::Future;

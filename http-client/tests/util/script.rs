@@ -52,6 +52,16 @@ pub enum Step {
     /// Send nothing more and keep the connection open until the client
     /// closes it (or [`MAX_HOLD`]): a server that never answers.
     Hold,
+    /// Abort the connection with an RST by closing it with `SO_LINGER` set
+    /// to zero, whatever is buffered: unlike [`Step::Reset`], this works on a
+    /// server that read the request.
+    Abort,
+    /// Wait until the whole request head sits in the receive buffer, and
+    /// record it (in [`Seen::request`](super::server::Seen)) *without*
+    /// reading it: the client is then past sending its head, and every
+    /// byte it sends from now on stays unread. Only valid on a server
+    /// started with `ScriptedServer::unread`.
+    PeekRequest,
 }
 
 impl Step {
@@ -189,6 +199,22 @@ impl Conn<'_> {
                 self.hold();
                 false
             }
+            Step::Abort => {
+                // Fails only on a socket that is already dead, which resets
+                // or closes anyway.
+                let _ = rustix::net::sockopt::set_socket_linger(&self.stream, Some(Duration::ZERO));
+                false
+            }
+            Step::PeekRequest => {
+                assert!(
+                    !self.shared.read_request,
+                    "Step::PeekRequest needs ScriptedServer::unread"
+                );
+                let request = self.peek_request();
+                let complete = request.head_len > 0;
+                lock(&self.shared.seen)[self.index].request = request;
+                complete
+            }
         }
     }
 
@@ -248,6 +274,32 @@ impl Conn<'_> {
                 Err(_) => return,
             }
         }
+    }
+
+    /// Peeks (reading nothing) until the request head is in the receive
+    /// buffer, within [`REQUEST_WAIT`]; returns it, or `head_len` 0.
+    fn peek_request(&mut self) -> Received {
+        let deadline = Instant::now() + REQUEST_WAIT;
+        let mut buf = vec![0; MAX_REQUEST_HEAD];
+        while Instant::now() < deadline && !self.stopped() {
+            match self.stream.peek(&mut buf) {
+                Ok(n) => {
+                    if let Some(end) = find_head_end(&buf[..n]) {
+                        return Received {
+                            raw: buf[..end].to_vec(),
+                            head_len: end,
+                        };
+                    }
+                    if n == 0 {
+                        break;
+                    }
+                    thread::sleep(Duration::from_millis(1));
+                }
+                Err(e) if is_timeout(&e) => {}
+                Err(_) => break,
+            }
+        }
+        Received::default()
     }
 
     fn client_gone(&self) {

@@ -1,8 +1,8 @@
 //! [`ScriptedServer`]: a TCP server on plain std threads that answers each
 //! connection by playing a script of raw [`Step`]s (`script.rs`) — write,
-//! pause, trickle, flood, half-close, close, reset, hold — so tests can be
-//! any server the client must survive, byte for byte, over real loopback
-//! sockets.
+//! pause, trickle, flood, half-close, close, reset, abort, hold, peek — so
+//! tests can be any server the client must survive, byte for byte, over
+//! real loopback sockets.
 //!
 //! It shares nothing with the client's runtime: one listener thread accepts a
 //! fixed number of connections, and one thread per connection reads the
