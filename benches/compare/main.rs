@@ -182,6 +182,11 @@ fn main() {
                 )
             },
         ));
+        let (floor_mean, floor_p99) = sleep_floor();
+        println!(
+            "# platform floor: std::thread::sleep is late by mean {floor_mean:.0} us, p99 {floor_p99:.0} us \
+             (what this machine adds to any timer)"
+        );
         let mut mean = Row::new("timer-lateness-mean", "us", Better::Lower);
         let mut p99 = Row::new("timer-lateness-p99", "us", Better::Lower);
         let n = sizes.lateness_timers;
@@ -250,6 +255,24 @@ fn main() {
         rows.push(row);
     }
     report(&rows);
+}
+
+/// How late a plain `std::thread::sleep` wakes on this machine (mean and
+/// p99 in µs over 200 sleeps of 1 to 3 ms): the floor under every
+/// runtime's timer lateness, set by the kernel's timer slack and, in a
+/// virtual machine, by how fast an idle virtual CPU wakes.
+fn sleep_floor() -> (f64, f64) {
+    let mut rng = bench::measure::Rng::new(5);
+    let mut late: Vec<f64> = (0..200)
+        .map(|_| {
+            let d = std::time::Duration::from_micros(rng.range(1_000, 3_000));
+            let start = std::time::Instant::now();
+            std::thread::sleep(d);
+            (start.elapsed() - d).as_secs_f64() * 1e6
+        })
+        .collect();
+    let mean = late.iter().sum::<f64>() / late.len() as f64;
+    (mean, bench::measure::percentile(&mut late, 0.99))
 }
 
 /// Calls the closure for the runtime named `rt`.

@@ -280,21 +280,27 @@ impl Core {
         };
         self.count_poll();
         let waker = task_waker(self.id, task);
-        let traced = self.tracer.as_ref().map(|t| t.id_of(task.key));
-        let cause = traced.map(|id| self.trace_poll_start(id));
-        coop::reset();
-        let poll = cell.as_mut().poll(&mut Context::from_waker(&waker));
-        if let (Some(tracer), Some(id)) = (&self.tracer, traced) {
-            tracer.record(TraceKind::PollEnd {
-                task: id,
-                ready: poll.is_ready(),
-            });
-        }
-        self.settle(task, cell, poll);
-        // Restored only now, so that the wake of a waiting JoinHandle (in
-        // `finish`) is traced as caused by this task.
-        if let (Some(tracer), Some(cause)) = (&self.tracer, cause) {
-            tracer.set_cause(cause);
+        let mut cx = Context::from_waker(&waker);
+        match &self.tracer {
+            None => {
+                coop::reset();
+                let poll = cell.as_mut().poll(&mut cx);
+                self.settle(task, cell, poll);
+            }
+            Some(tracer) => {
+                let id = tracer.id_of(task.key);
+                let cause = self.trace_poll_start(id);
+                coop::reset();
+                let poll = cell.as_mut().poll(&mut cx);
+                tracer.record(TraceKind::PollEnd {
+                    task: id,
+                    ready: poll.is_ready(),
+                });
+                self.settle(task, cell, poll);
+                // Restored only now, so that the wake of a waiting JoinHandle
+                // (in `finish`) is traced as caused by this task.
+                tracer.set_cause(cause);
+            }
         }
         true
     }
