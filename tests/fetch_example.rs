@@ -11,22 +11,23 @@
 //! process is killed if it runs longer than [`CHILD_LIMIT`].
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, OnceLock, mpsc};
-use std::thread::{self, JoinHandle};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{OnceLock, mpsc};
+use std::thread::{self};
 use std::time::{Duration, Instant};
 
-use handroll::DemoServer;
+use handroll::load::ServerThread;
+
+mod util;
 
 /// The longest one test may take (a cold build of the example aside).
 const TEST_LIMIT: Duration = Duration::from_secs(60);
 /// The longest a `fetch` run may take before it is killed and the test fails.
 const CHILD_LIMIT: Duration = Duration::from_secs(20);
 /// The longest building the example may take, when it has to be built.
-const BUILD_LIMIT: Duration = Duration::from_secs(600);
 
 #[test]
 fn demo_mode_fetches_the_demo_pages() {
@@ -77,7 +78,7 @@ fn demo_mode_fetches_the_demo_pages() {
 #[test]
 fn complete_responses_exit_0_and_a_failure_exits_1() {
     watchdog(|| {
-        let demo = DemoThread::start();
+        let demo = demo_thread();
         let urls = [
             demo.url("/hello"),
             demo.url("/bytes/1000"),
@@ -162,7 +163,7 @@ fn bad_arguments_exit_2_with_usage() {
 #[test]
 fn output_writes_each_body_in_argument_order() {
     watchdog(|| {
-        let demo = DemoThread::start();
+        let demo = demo_thread();
         let dir = TempDir::new("output");
         let out = dir.path().join("bodies");
         let closed = closed_port_url();
@@ -207,7 +208,7 @@ fn output_writes_each_body_in_argument_order() {
 #[test]
 fn method_data_and_headers_reach_the_server() {
     watchdog(|| {
-        let demo = DemoThread::start();
+        let demo = demo_thread();
         // HEAD: the status and no body.
         let hello = demo.url("/hello");
         let run = fetch(&["--method", "HEAD", &hello]);
@@ -253,7 +254,7 @@ fn method_data_and_headers_reach_the_server() {
 #[test]
 fn max_bytes_and_max_redirects() {
     watchdog(|| {
-        let demo = DemoThread::start();
+        let demo = demo_thread();
         let hello = demo.url("/hello");
         let run = fetch(&["--max-bytes", "5", &hello]);
         assert_eq!(run.code, 1, "{run}");
@@ -292,7 +293,7 @@ fn max_bytes_and_max_redirects() {
 #[test]
 fn concurrency_1_runs_one_request_at_a_time() {
     watchdog(|| {
-        let demo = DemoThread::start();
+        let demo = demo_thread();
         let slow = demo.url("/slow/300");
         let serial = fetch(&["--concurrency", "1", &slow, &slow]);
         assert_eq!(serial.code, 0, "{serial}");
@@ -316,7 +317,7 @@ fn concurrency_1_runs_one_request_at_a_time() {
 #[test]
 fn timeouts_bound_each_request() {
     watchdog(|| {
-        let demo = DemoThread::start();
+        let demo = demo_thread();
         let (slow, hello) = (demo.url("/slow/3000"), demo.url("/hello"));
         let authority = hello
             .trim_start_matches("http://")
@@ -351,9 +352,9 @@ fn timeouts_bound_each_request() {
 
 fn demo_server_sends_no_body_with_204_or_304() {
     watchdog(|| {
-        let demo = DemoThread::start();
+        let demo = demo_thread();
         for code in [204, 304] {
-            let mut stream = TcpStream::connect(demo.addr).unwrap();
+            let mut stream = TcpStream::connect(demo.addr()).unwrap();
             stream
                 .set_read_timeout(Some(Duration::from_secs(5)))
                 .unwrap();
@@ -443,171 +444,28 @@ fn summary_ms(summary: &str) -> f64 {
 /// Runs the example with `args`, killing it after [`CHILD_LIMIT`].
 fn fetch(args: &[&str]) -> Run {
     let start = Instant::now();
-    let child = Command::new(fetch_binary())
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting the fetch example");
-    let (status, stdout, stderr) = wait_bounded(child, CHILD_LIMIT, &format!("fetch {args:?}"));
+    let out = util::run_bounded(
+        Command::new(fetch_binary()).args(args),
+        CHILD_LIMIT,
+        &format!("fetch {args:?}"),
+    );
     Run {
-        code: status.code().unwrap_or(-1),
-        stdout,
-        stderr,
+        code: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: out.stderr,
         elapsed: start.elapsed(),
     }
 }
 
-/// Waits for `child` to exit, reading its output, for at most `limit`; kills
-/// it and fails the test past that.
-fn wait_bounded(
-    mut child: Child,
-    limit: Duration,
-    what: &str,
-) -> (std::process::ExitStatus, String, String) {
-    let reader = |pipe: Option<Box<dyn Read + Send>>| {
-        thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut pipe) = pipe {
-                // A read error leaves what was read; the status tells the rest.
-                let _ = pipe.read_to_string(&mut text);
-            }
-            text
-        })
-    };
-    let stdout = reader(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let stderr = reader(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for the child") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill(); // it may have exited just now
-            let _ = child.wait();
-            let (out, err) = (stdout.join(), stderr.join());
-            panic!("{what} ran longer than {limit:?} and was killed\n{out:?}\n{err:?}");
-        }
-        thread::sleep(Duration::from_millis(10));
-    };
-    let stdout = stdout.join().expect("stdout reader");
-    let stderr = stderr.join().expect("stderr reader");
-    (status, stdout, stderr)
-}
-
-/// The example binary built for this test's profile, built now if missing.
+/// The `fetch` example's binary, found (or built) once.
 fn fetch_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        // This test runs from target/<profile>/deps/; examples are built in
-        // target/<profile>/examples/.
-        let exe = std::env::current_exe().expect("the test's own path");
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target/<profile>/deps/<test>");
-        let name = format!("fetch{}", std::env::consts::EXE_SUFFIX);
-        let binary = profile_dir.join("examples").join(name);
-        if !binary.is_file() {
-            build_example(profile_dir);
-        }
-        assert!(
-            binary.is_file(),
-            "{} missing after building it",
-            binary.display()
-        );
-        binary
-    })
+    BINARY.get_or_init(|| util::example_binary("fetch"))
 }
 
-/// `cargo build --example fetch`, in the profile of `profile_dir`.
-fn build_example(profile_dir: &Path) {
-    let mut cargo = Command::new(env!("CARGO"));
-    cargo
-        .args(["build", "--example", "fetch"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    match profile_dir.file_name().and_then(|n| n.to_str()) {
-        Some("debug") => {}
-        Some("release") => {
-            cargo.arg("--release");
-        }
-        Some(other) => {
-            cargo.args(["--profile", other]);
-        }
-        None => {}
-    }
-    let child = cargo
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting cargo");
-    let (status, _, stderr) = wait_bounded(child, BUILD_LIMIT, "cargo build --example fetch");
-    assert!(
-        status.success(),
-        "cargo build --example fetch failed:\n{stderr}"
-    );
-}
-
-/// The demo server on a background thread with its own runtime, stopped
-/// (and joined) when dropped.
-struct DemoThread {
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl DemoThread {
-    fn start() -> DemoThread {
-        let stop = Arc::new(AtomicBool::new(false));
-        let (ready, addr) = mpsc::channel();
-        let stopped = stop.clone();
-        let thread = thread::spawn(move || {
-            runtime::block_on(async move {
-                let server = DemoServer::start().expect("starting the demo server");
-                ready
-                    .send(server.addr())
-                    .expect("the test waits for the address");
-                // The runtime cannot be woken from another thread: look at
-                // the flag now and then.
-                while !stopped.load(Ordering::SeqCst) {
-                    runtime::time::sleep(Duration::from_millis(20)).await;
-                }
-            })
-        });
-        let addr = addr
-            .recv_timeout(Duration::from_secs(10))
-            .expect("the demo server started");
-        DemoThread {
-            addr,
-            stop,
-            thread: Some(thread),
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-}
-
-impl Drop for DemoThread {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join(); // a panic there was already reported
-        }
-    }
+/// The demo server on a thread of its own.
+fn demo_thread() -> ServerThread {
+    ServerThread::start().expect("starting the demo server thread")
 }
 
 /// A std server that answers one request with `ok` and sends back the exact

@@ -4,23 +4,23 @@
 //! with the small XML reader at the bottom of this file.
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use runtime::net::{TcpListener, TcpStream};
+
+mod util;
 use runtime::time::{sleep, timeout};
 use runtime::trace::{TraceEvent, TraceKind};
 
 /// Longest a run of the example may take (it needs about 0.3 s).
 const CHILD_LIMIT: Duration = Duration::from_secs(60);
 /// Longest `cargo build --example trace_fetch` may take.
-const BUILD_LIMIT: Duration = Duration::from_secs(600);
 /// The pages the example fetches.
 const PAGES: [&str; 5] = [
     "/hello",
@@ -235,7 +235,7 @@ fn the_xml_reader_rejects_what_it_should() {
 #[test]
 fn example_writes_a_log_and_a_timeline() {
     let dir = TempDir::new("trace-fetch");
-    let run = run_bounded(
+    let run = util::run_bounded(
         Command::new(example_binary()).arg(dir.path()),
         CHILD_LIMIT,
         "trace_fetch",
@@ -497,109 +497,10 @@ mod xml {
     }
 }
 
-/// One finished run of a program.
-struct Run {
-    status: std::process::ExitStatus,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Display for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}\n--- stdout\n{}--- stderr\n{}",
-            self.status, self.stdout, self.stderr
-        )
-    }
-}
-
-/// Runs `command` with its output captured, killing it past `limit`.
-fn run_bounded(command: &mut Command, limit: Duration, what: &str) -> Run {
-    let mut child: Child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {what}: {e}"));
-    let reader = |pipe: Option<Box<dyn Read + Send>>| {
-        thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut pipe) = pipe {
-                // A read error leaves what was read; the status tells the rest.
-                let _ = pipe.read_to_string(&mut text);
-            }
-            text
-        })
-    };
-    let stdout = reader(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let stderr = reader(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for the child") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill(); // it may have exited just now
-            let _ = child.wait();
-            panic!("{what} ran longer than {limit:?} and was killed");
-        }
-        thread::sleep(Duration::from_millis(10));
-    };
-    Run {
-        status,
-        stdout: stdout.join().expect("stdout reader"),
-        stderr: stderr.join().expect("stderr reader"),
-    }
-}
-
-/// The example binary built for this test's profile, built now if missing.
+/// The `trace_fetch` example's binary, found (or built) once.
 fn example_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        // This test runs from target/<profile>/deps/; examples are built in
-        // target/<profile>/examples/.
-        let exe = std::env::current_exe().expect("the test's own path");
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target/<profile>/deps/<test>");
-        let name = format!("trace_fetch{}", std::env::consts::EXE_SUFFIX);
-        let binary = profile_dir.join("examples").join(name);
-        if !binary.is_file() {
-            let mut cargo = Command::new(env!("CARGO"));
-            cargo
-                .args(["build", "--example", "trace_fetch"])
-                .current_dir(env!("CARGO_MANIFEST_DIR"));
-            match profile_dir.file_name().and_then(|n| n.to_str()) {
-                Some("debug") | None => {}
-                Some("release") => {
-                    cargo.arg("--release");
-                }
-                Some(other) => {
-                    cargo.args(["--profile", other]);
-                }
-            }
-            let run = run_bounded(&mut cargo, BUILD_LIMIT, "cargo build --example trace_fetch");
-            assert!(run.status.success(), "cargo build failed\n{run}");
-        }
-        assert!(
-            binary.is_file(),
-            "{} missing after building it",
-            binary.display()
-        );
-        binary
-    })
+    BINARY.get_or_init(|| util::example_binary("trace_fetch"))
 }
 
 /// A fresh temporary directory, removed when dropped.
