@@ -14,7 +14,6 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{OnceLock, mpsc};
 use std::thread::{self};
 use std::time::{Duration, Instant};
@@ -27,7 +26,6 @@ mod util;
 const TEST_LIMIT: Duration = Duration::from_secs(60);
 /// The longest a `fetch` run may take before it is killed and the test fails.
 const CHILD_LIMIT: Duration = Duration::from_secs(20);
-/// The longest building the example may take, when it has to be built.
 
 #[test]
 fn demo_mode_fetches_the_demo_pages() {
@@ -164,7 +162,7 @@ fn bad_arguments_exit_2_with_usage() {
 fn output_writes_each_body_in_argument_order() {
     watchdog(|| {
         let demo = demo_thread();
-        let dir = TempDir::new("output");
+        let dir = util::TempDir::new("output");
         let out = dir.path().join("bodies");
         let closed = closed_port_url();
         let urls = [
@@ -216,7 +214,7 @@ fn method_data_and_headers_reach_the_server() {
         assert!(run.line_for(&hello).contains(" 200 0 bytes "), "{run}");
 
         // --data alone makes a POST; the demo server echoes the body.
-        let dir = TempDir::new("echo");
+        let dir = util::TempDir::new("echo");
         let out = dir.path().to_str().unwrap().to_owned();
         let echo = demo.url("/echo");
         let run = fetch(&["--data", "ping, pong", "--output", &out, &echo]);
@@ -524,29 +522,4 @@ fn closed_port_url() -> String {
 /// What the demo server's `/bytes/N` sends: `abc…z` repeated.
 fn alphabet(n: usize) -> Vec<u8> {
     (0..n).map(|i| b'a' + (i % 26) as u8).collect()
-}
-
-/// A fresh temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(label: &str) -> TempDir {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let name = format!("handroll-fetch-{label}-{}-{n}", std::process::id());
-        let path = std::env::temp_dir().join(name);
-        std::fs::create_dir_all(&path).expect("creating a temp dir");
-        TempDir(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        // Best effort: a leftover directory must not fail a test.
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

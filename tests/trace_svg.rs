@@ -8,7 +8,6 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread;
 use std::time::Duration;
 
@@ -20,7 +19,6 @@ use runtime::trace::{TraceEvent, TraceKind};
 
 /// Longest a run of the example may take (it needs about 0.3 s).
 const CHILD_LIMIT: Duration = Duration::from_secs(60);
-/// Longest `cargo build --example trace_fetch` may take.
 /// The pages the example fetches.
 const PAGES: [&str; 5] = [
     "/hello",
@@ -234,7 +232,7 @@ fn the_xml_reader_rejects_what_it_should() {
 
 #[test]
 fn example_writes_a_log_and_a_timeline() {
-    let dir = TempDir::new("trace-fetch");
+    let dir = util::TempDir::new("trace-fetch");
     let run = util::run_bounded(
         Command::new(example_binary()).arg(dir.path()),
         CHILD_LIMIT,
@@ -501,29 +499,4 @@ mod xml {
 fn example_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| util::example_binary("trace_fetch"))
-}
-
-/// A fresh temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(label: &str) -> TempDir {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let name = format!("handroll-{label}-{}-{n}", std::process::id());
-        let path = std::env::temp_dir().join(name);
-        std::fs::create_dir_all(&path).expect("creating a temp dir");
-        TempDir(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        // Best effort: a leftover directory must not fail a test.
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
