@@ -158,7 +158,23 @@ pub(crate) fn task_waker(runtime: RuntimeId, task: TaskRef) -> Waker {
     unsafe { Waker::from_raw(raw) }
 }
 
+/// The runtime and task a waker of ours stands for; `None` for any other
+/// kind of waker. Lets the executor keep a waiting task as its slab key
+/// instead of a `Waker` (see `executor/slot.rs`).
+pub(crate) fn task_of(waker: &Waker) -> Option<(RuntimeId, TaskRef)> {
+    std::ptr::eq(waker.vtable(), &VTABLE).then(|| decode(waker.data()))
+}
+
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, drop);
+
+fn decode(data: *const ()) -> (RuntimeId, TaskRef) {
+    let word = data.addr() as u64;
+    let task = TaskRef {
+        key: (word >> 16) as u32,
+        tag: word as u16,
+    };
+    ((word >> 48) as RuntimeId, task)
+}
 
 fn clone(data: *const ()) -> RawWaker {
     RawWaker::new(data, &VTABLE)
@@ -167,12 +183,7 @@ fn clone(data: *const ()) -> RawWaker {
 fn drop(_data: *const ()) {}
 
 fn wake(data: *const ()) {
-    let word = data.addr() as u64;
-    let runtime = (word >> 48) as RuntimeId;
-    let task = TaskRef {
-        key: (word >> 16) as u32,
-        tag: word as u16,
-    };
+    let (runtime, task) = decode(data);
     if context::schedule_local(runtime, task) {
         return;
     }
@@ -185,5 +196,22 @@ fn wake(data: *const ()) {
     // No entry: the runtime is gone, and so is the task.
     if let Some(shared) = shared {
         shared.schedule_remote(task);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_of_reads_back_what_task_waker_packed() {
+        let task = TaskRef {
+            key: 0xDEAD_BEEF,
+            tag: 0xF00D,
+        };
+        let waker = task_waker(0x1234, task);
+        assert_eq!(task_of(&waker), Some((0x1234, task)));
+        assert_eq!(task_of(&waker.clone()), Some((0x1234, task)));
+        assert_eq!(task_of(Waker::noop()), None);
     }
 }

@@ -5,8 +5,9 @@
 mod util;
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::future::pending;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,7 +15,7 @@ use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
 use runtime::JoinHandle;
-use util::{Counters, DropFlag, poll_once, watchdog};
+use util::{Counters, CountingWaker, DropFlag, poll_once, watchdog};
 
 #[test]
 fn abort_drops_the_future_at_once_and_yields_cancelled() {
@@ -204,5 +205,117 @@ fn ids_are_unique_and_count_from_one() {
             let err = runtime::spawn(async { panic!("p") }).await.unwrap_err();
             assert_eq!(err.id(), 4);
         });
+    });
+}
+
+/// A handle polled with a waker that is not one of this runtime's tasks (a
+/// foreign executor's, or a combinator's own) is woken when the task ends;
+/// re-polling with another waker replaces the first; the side table that
+/// holds such wakers is emptied.
+#[test]
+fn foreign_wakers_are_woken_once_and_replaced_not_stacked() {
+    watchdog(10, || {
+        let rt = runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let (first, second) = (CountingWaker::new(), CountingWaker::new());
+            let (first_waker, second_waker) =
+                (Waker::from(first.clone()), Waker::from(second.clone()));
+            let mut handle = pin!(runtime::spawn(async {
+                runtime::yield_now().await;
+                7u8
+            }));
+            assert!(poll_once(handle.as_mut(), &first_waker).is_pending());
+            assert!(poll_once(handle.as_mut(), &second_waker).is_pending());
+            assert!(poll_once(handle.as_mut(), &second_waker).is_pending());
+            // The first waker was replaced: only the side table's copy of the
+            // second (plus our own) is alive.
+            assert_eq!(Arc::strong_count(&first), 2);
+            assert_eq!(Arc::strong_count(&second), 3);
+            for _ in 0..10 {
+                if handle.is_finished() {
+                    break;
+                }
+                runtime::yield_now().await;
+            }
+            assert!(handle.is_finished());
+            assert_eq!((first.wakes(), second.wakes()), (0, 1));
+            assert_eq!(Arc::strong_count(&second), 2, "the side table let go of it");
+            assert_eq!(handle.await.unwrap(), 7);
+        });
+    });
+}
+
+/// Switching a handle from a foreign waker to a task of the runtime (here
+/// the `block_on` future) drops the foreign waker; dropping a handle with a
+/// foreign waker drops it without a wake.
+#[test]
+fn foreign_waker_is_released_on_switch_and_on_detach() {
+    watchdog(10, || {
+        let rt = runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let foreign = CountingWaker::new();
+            let foreign_waker = Waker::from(foreign.clone());
+
+            let mut awaited = pin!(runtime::spawn(runtime::yield_now()));
+            assert!(poll_once(awaited.as_mut(), &foreign_waker).is_pending());
+            assert_eq!(Arc::strong_count(&foreign), 3);
+            awaited.await.unwrap(); // now the block_on future waits on it
+            assert_eq!(Arc::strong_count(&foreign), 2);
+
+            let mut detached = runtime::spawn(runtime::yield_now());
+            assert!(poll_once(Pin::new(&mut detached), &foreign_waker).is_pending());
+            assert_eq!(Arc::strong_count(&foreign), 3);
+            drop(detached);
+            runtime::yield_now().await;
+            runtime::yield_now().await;
+            assert_eq!(Arc::strong_count(&foreign), 2);
+            assert_eq!(foreign.wakes(), 0);
+        });
+    });
+}
+
+/// A handle awaited from another runtime on the same thread: that runtime's
+/// waker is foreign to this one, and is woken when this one shuts down.
+#[test]
+fn a_handle_awaited_from_another_runtime_is_woken_at_shutdown() {
+    watchdog(10, || {
+        let owner = runtime::Runtime::new().unwrap();
+        let handle = owner.spawn(pending::<()>());
+        let other = runtime::Runtime::new().unwrap();
+        let outcome = other.block_on(async move {
+            let mut handle = pin!(handle);
+            let mut owner = Some(owner);
+            std::future::poll_fn(move |cx| {
+                let poll = handle.as_mut().poll(cx);
+                // After the first poll registered our waker, drop the owning
+                // runtime: its shutdown must wake us.
+                drop(owner.take());
+                poll
+            })
+            .await
+        });
+        assert!(outcome.unwrap_err().is_cancelled());
+    });
+}
+
+/// A task awaiting a handle is woken directly (a local waiter), many times
+/// over, including a chain where each task awaits the one spawned before it.
+#[test]
+fn chains_of_tasks_awaiting_each_other_complete() {
+    watchdog(10, || {
+        let rt = runtime::Runtime::new().unwrap();
+        let total = rt.block_on(async {
+            let mut previous = runtime::spawn(async { 0u64 });
+            for i in 1..=1_000u64 {
+                let before = previous;
+                previous = runtime::spawn(async move {
+                    runtime::yield_now().await;
+                    before.await.unwrap() + i
+                });
+            }
+            previous.await.unwrap()
+        });
+        assert_eq!(total, 500_500);
+        assert_eq!(rt.stats().tasks, 0);
     });
 }

@@ -34,11 +34,11 @@ use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, Ordering};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use slab::Slab;
 
-use self::slot::{Slot, drop_contained};
+use self::slot::{Flags, Slot, drop_contained};
 use crate::blocking::BlockingPool;
 use crate::join_handle::JoinHandle;
 use crate::reactor::Reactor;
@@ -71,6 +71,9 @@ pub(crate) struct Core {
     pub(crate) blocking: BlockingPool,
     /// Every task that has not been joined or detached-and-finished.
     tasks: RefCell<Slab<Slot>>,
+    /// Wakers of `JoinHandle`s polled by something other than a task of
+    /// this runtime (see `slot.rs`), indexed by `Slot::waiter`.
+    foreign_waiters: RefCell<Slab<Waker>>,
     /// Tasks (and the `block_on` future) to poll, in the order they were woken.
     queue: RefCell<VecDeque<TaskRef>>,
     /// The `block_on` future is in the queue.
@@ -106,6 +109,7 @@ impl Core {
             blocking: BlockingPool::new(),
             shared,
             tasks: RefCell::new(Slab::new()),
+            foreign_waiters: RefCell::new(Slab::new()),
             queue: RefCell::new(VecDeque::new()),
             main_queued: Cell::new(false),
             main_tag: Cell::new(salt),
@@ -145,10 +149,10 @@ impl Core {
             let Some(slot) = tasks.get_mut(task.key as usize) else {
                 return false; // the task is gone
             };
-            if slot.tag != task.tag || slot.queued || slot.finished {
+            if slot.tag != task.tag || slot.flags.any(Flags::QUEUED | Flags::FINISHED) {
                 return false; // a later task in the slot, already queued, or done
             }
-            slot.queued = true;
+            slot.flags.set(Flags::QUEUED);
         }
         self.queue.borrow_mut().push_back(task);
         if let Some(tracer) = &self.tracer {
@@ -174,15 +178,8 @@ impl Core {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
         let tag = self.tag_of(id);
-        let key = self.tasks.borrow_mut().insert(Slot {
-            cell: Some(Box::pin(TaskCell::new(future))),
-            join_waker: None,
-            tag,
-            queued: true,
-            finished: false,
-            detached: false,
-            abort_requested: false,
-        });
+        let cell = Box::pin(TaskCell::new(future));
+        let key = self.tasks.borrow_mut().insert(Slot::new(cell, tag));
         let key = u32::try_from(key)
             .ok()
             .filter(|&k| k != TaskRef::MAIN_KEY)
@@ -269,10 +266,13 @@ impl Core {
             let Some(slot) = tasks.get_mut(task.key as usize) else {
                 return false;
             };
-            if slot.tag != task.tag || !slot.queued || slot.finished {
+            if slot.tag != task.tag
+                || !slot.flags.any(Flags::QUEUED)
+                || slot.flags.any(Flags::FINISHED)
+            {
                 return false; // a stale entry: a later task, or an aborted one
             }
-            slot.queued = false;
+            slot.flags.clear(Flags::QUEUED);
             match slot.cell.take() {
                 Some(cell) => cell,
                 None => return false,
@@ -310,7 +310,7 @@ impl Core {
         if poll.is_pending() {
             let mut tasks = self.tasks.borrow_mut();
             let slot = &mut tasks[task.key as usize];
-            if !slot.abort_requested {
+            if !slot.flags.any(Flags::ABORT_REQUESTED) {
                 slot.cell = Some(cell);
                 return;
             }
@@ -327,18 +327,16 @@ impl Core {
     fn finish(&self, task: TaskRef, cell: Pin<Box<dyn Harness>>) {
         let mut tasks = self.tasks.borrow_mut();
         let slot = &mut tasks[task.key as usize];
-        slot.finished = true;
-        if slot.detached {
+        slot.flags.set(Flags::FINISHED);
+        if slot.flags.any(Flags::DETACHED) {
             let slot = tasks.remove(task.key as usize);
             drop(tasks);
             drop_contained((cell, slot)); // an output nobody will read
         } else {
             slot.cell = Some(cell);
-            let join_waker = slot.join_waker.take();
+            let waiter = self.take_waiter(&mut tasks, task.key);
             drop(tasks);
-            if let Some(w) = join_waker {
-                w.wake();
-            }
+            self.wake_waiter(waiter);
         }
     }
 

@@ -18,13 +18,13 @@ impl Core {
             if slots.is_empty() {
                 break;
             }
-            let mut join_wakers = Vec::new();
-            for mut slot in slots {
-                join_wakers.extend(slot.join_waker.take());
+            for slot in slots {
                 drop_contained(slot); // user destructors run here, no borrow held
             }
-            // Handles waiting on these tasks see them gone (cancelled).
-            for w in join_wakers {
+            // Handles awaited from outside this runtime see their tasks gone
+            // (cancelled). Waiters inside it are among the tasks just dropped.
+            let foreign: Vec<_> = self.foreign_waiters.borrow_mut().drain().collect();
+            for w in foreign {
                 w.wake();
             }
         }
