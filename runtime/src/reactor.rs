@@ -100,7 +100,7 @@ impl Reactor {
         Reactor {
             shared,
             sources: RefCell::new(Slab::new()),
-            timers: RefCell::new(Timers::default()),
+            timers: RefCell::new(Timers::new()),
             events: RefCell::new(Events::with_capacity(capacity)),
             to_wake: RefCell::new(Vec::new()),
             parks: Cell::new(0),
@@ -183,8 +183,15 @@ impl Reactor {
 
     // ---- Timers ----------------------------------------------------------
 
-    pub(crate) fn insert_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
+    /// Adds a timer; `None` if its deadline has already been fired through.
+    pub(crate) fn insert_timer(&self, deadline: Instant, waker: &Waker) -> Option<TimerKey> {
         self.timers.borrow_mut().insert(deadline, waker)
+    }
+
+    /// Whether the timer has fired: it is gone from the store and its
+    /// deadline has passed.
+    pub(crate) fn timer_fired(&self, key: TimerKey) -> bool {
+        self.timers.borrow().has_fired(key)
     }
 
     pub(crate) fn update_timer(&self, key: TimerKey, waker: &Waker) {

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use crate::context;
 use crate::reactor::Reactor;
-use crate::timers::TimerKey;
 
 /// Waits until `duration` has passed.
 ///
@@ -62,8 +61,10 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 pub struct Sleep {
     /// `None` means never.
     deadline: Option<Instant>,
-    /// Set while the timer sits in a reactor's timer store.
-    timer: Option<(Rc<Reactor>, TimerKey)>,
+    /// Set while the timer sits in a reactor's timer store: the reactor and
+    /// the timer's id. Its key there is `(deadline, id)`; keeping only the id
+    /// keeps a `Sleep` at 32 bytes.
+    timer: Option<(Rc<Reactor>, u64)>,
 }
 
 impl Sleep {
@@ -109,8 +110,8 @@ impl Sleep {
 
     /// Removes the timer from the reactor, if it is there.
     fn cancel(&mut self) {
-        if let Some((reactor, key)) = self.timer.take() {
-            reactor.remove_timer(key);
+        if let (Some((reactor, id)), Some(deadline)) = (self.timer.take(), self.deadline) {
+            reactor.remove_timer((deadline, id));
         }
     }
 }
@@ -122,16 +123,26 @@ impl Future for Sleep {
         let Some(deadline) = self.deadline else {
             return Poll::Pending; // never: nothing to register
         };
+        if let Some((reactor, id)) = &self.timer {
+            // The usual wake: the reactor fired the timer, so it is already
+            // out of the store and no clock read is needed.
+            if reactor.timer_fired((deadline, *id)) {
+                self.timer = None;
+                return Poll::Ready(());
+            }
+        }
         if Instant::now() >= deadline {
             self.cancel();
             return Poll::Ready(());
         }
         match &self.timer {
-            Some((reactor, key)) => reactor.update_timer(*key, cx.waker()),
+            Some((reactor, id)) => reactor.update_timer((deadline, *id), cx.waker()),
             None => {
                 let reactor = context::current("polling a timer").reactor.clone();
-                let key = reactor.insert_timer(deadline, cx.waker());
-                self.timer = Some((reactor, key));
+                match reactor.insert_timer(deadline, cx.waker()) {
+                    Some((_, id)) => self.timer = Some((reactor, id)),
+                    None => return Poll::Ready(()), // fired through already
+                }
             }
         }
         Poll::Pending
@@ -150,5 +161,13 @@ impl fmt::Debug for Sleep {
             .field("deadline", &self.deadline)
             .field("registered", &self.timer.is_some())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_sleep_takes_32_bytes() {
+        assert_eq!(std::mem::size_of::<super::Sleep>(), 32);
     }
 }
