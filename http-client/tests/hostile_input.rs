@@ -26,7 +26,7 @@ use http_client::{
 };
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
-use util::{Step, case_server, timed, watchdog};
+use util::{Step, case_server, split_at_cuts, timed, watchdog};
 
 /// Tight limits, which the generated responses sometimes exceed.
 const LIMITS: Limits = Limits::new()
@@ -290,15 +290,6 @@ fn rebuild(wire: &[u8], parts: &Layout, edit: impl FnOnce(&mut Vec<Vec<u8>>)) ->
     out
 }
 
-/// Splits `bytes` at the given cut points into non-empty pieces.
-fn split<'a>(bytes: &'a [u8], cuts: &[Index]) -> Vec<&'a [u8]> {
-    let mut points: Vec<usize> = cuts.iter().map(|cut| cut.index(bytes.len() + 1)).collect();
-    points.extend([0, bytes.len()]);
-    points.sort_unstable();
-    points.dedup();
-    points.windows(2).map(|w| &bytes[w[0]..w[1]]).collect()
-}
-
 /// What the parser makes of `pieces`: a response, an error, or (when `eof`
 /// is false) `None` for "still waiting".
 fn parse(pieces: &[&[u8]], is_head: bool, eof: bool) -> Option<Result<Response, ParseError>> {
@@ -355,7 +346,7 @@ proptest! {
             truncated_at = truncated_at.or(cut);
         }
         let whole = parse(&[&wire], is_head, true).expect("eof always decides");
-        let pieces = split(&wire, &cuts);
+        let pieces = split_at_cuts(&wire, &cuts);
         let pieced = parse(&pieces, is_head, true).expect("eof always decides");
         within_limits(&whole, is_head)?;
         within_limits(&pieced, is_head)?;

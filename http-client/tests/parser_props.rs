@@ -10,9 +10,12 @@
 //! Case counts are modest so the suite runs in seconds; nothing here touches
 //! the network.
 
+mod util;
+
 use http_client::{Limits, ParseError, Response, ResponseParser, Status, Url, parse_response};
 use proptest::prelude::*;
 use proptest::sample::Index;
+use util::split_at_cuts;
 
 /// How a generated response delimits its body.
 #[derive(Debug, Clone, Copy)]
@@ -121,15 +124,6 @@ prop_compose! {
     }
 }
 
-/// Splits `bytes` at the given cut points into non-empty pieces.
-fn split<'a>(bytes: &'a [u8], cuts: &[Index]) -> Vec<&'a [u8]> {
-    let mut points: Vec<usize> = cuts.iter().map(|cut| cut.index(bytes.len() + 1)).collect();
-    points.extend([0, bytes.len()]);
-    points.sort_unstable();
-    points.dedup();
-    points.windows(2).map(|w| &bytes[w[0]..w[1]]).collect()
-}
-
 /// Feeds `pieces` to a fresh parser, finishing at the end. Also returns how
 /// many bytes had been fed when the response completed.
 fn feed_all(pieces: &[&[u8]], limits: Limits) -> (Result<Response, ParseError>, usize) {
@@ -184,7 +178,7 @@ proptest! {
         check_expected(&whole, &generated)?;
 
         let bytes: Vec<&[u8]> = generated.wire.chunks(1).collect();
-        let mut splits: Vec<Vec<&[u8]>> = cuts.iter().map(|cuts| split(&generated.wire, cuts)).collect();
+        let mut splits: Vec<Vec<&[u8]>> = cuts.iter().map(|cuts| split_at_cuts(&generated.wire, cuts)).collect();
         splits.push(bytes);
         for pieces in splits {
             let (result, fed) = feed_all(&pieces, limits);
@@ -222,7 +216,7 @@ proptest! {
         let input = [prefix, &tail[..]].concat();
         let mut parser = ResponseParser::new(is_head, limits);
         let mut outcome = None;
-        for piece in split(&input, &cuts) {
+        for piece in split_at_cuts(&input, &cuts) {
             match parser.feed(piece) {
                 Ok(Status::Partial) => {}
                 done => { outcome = Some(done); break; }

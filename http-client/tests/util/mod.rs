@@ -1,9 +1,10 @@
 //! Shared helpers of the integration tests: a watchdog that bounds every test,
-//! a client with short timeouts, and timing helpers. The scripted server the
-//! tests talk to is in `server.rs` (its steps in `script.rs`); child
-//! processes, temporary directories and free ports for the real-server tests
-//! (python, nginx) are in `process.rs`; descriptor counts and the kernel's
-//! TCP socket table, for the leak and cancellation tests, in `sockets.rs`.
+//! a client with short timeouts, timing helpers, and the splitting of input
+//! at proptest cut points. The scripted server the tests talk to is in
+//! `server.rs` (its steps in `script.rs`); child processes, temporary
+//! directories and free ports for the real-server tests (python, nginx) are
+//! in `process.rs`; descriptor counts and the kernel's TCP socket table, for
+//! the leak and cancellation tests, in `sockets.rs`.
 
 // Each test file uses a different subset of these helpers.
 #![allow(dead_code)]
@@ -24,6 +25,17 @@ use http_client::{Client, ClientBuilder, Response};
 
 pub use script::Step;
 pub use server::ScriptedServer;
+
+/// Splits `bytes` at the given cut points (proptest indices, so any list of
+/// cuts fits any length) into non-empty pieces, for feeding a parser in
+/// arbitrary slices.
+pub fn split_at_cuts<'a>(bytes: &'a [u8], cuts: &[proptest::sample::Index]) -> Vec<&'a [u8]> {
+    let mut points: Vec<usize> = cuts.iter().map(|cut| cut.index(bytes.len() + 1)).collect();
+    points.extend([0, bytes.len()]);
+    points.sort_unstable();
+    points.dedup();
+    points.windows(2).map(|w| &bytes[w[0]..w[1]]).collect()
+}
 
 /// How long one test may run before the watchdog fails it. Generous: the
 /// slowest test takes a few seconds, and CI machines are loaded.
