@@ -47,6 +47,13 @@ fn eight_threads_waking_ten_thousand_times_lose_no_wakeup() {
                 .map(|_| {
                     let (counter, slot) = (counter.clone(), slot.clone());
                     thread::spawn(move || {
+                        // Start only once the task has been polled and has
+                        // stored its waker: otherwise (under valgrind, say)
+                        // every increment can land before the first poll,
+                        // which then finishes without needing a wake at all.
+                        while slot.lock().unwrap().is_none() {
+                            thread::yield_now();
+                        }
                         for _ in 0..WAKES {
                             counter.fetch_add(1, Ordering::SeqCst);
                             let waker = slot.lock().unwrap().clone();

@@ -20,12 +20,12 @@ use super::maybe_done::MaybeDone;
 /// runtime::block_on(async {
 ///     let start = Instant::now();
 ///     let (x, y) = runtime::join(
-///         async { sleep(Duration::from_millis(30)).await; 1 },
-///         async { sleep(Duration::from_millis(30)).await; 2 },
+///         async { sleep(Duration::from_millis(100)).await; 1 },
+///         async { sleep(Duration::from_millis(100)).await; 2 },
 ///     )
 ///     .await;
 ///     assert_eq!((x, y), (1, 2));
-///     assert!(start.elapsed() < Duration::from_millis(60)); // concurrent, not 30 + 30
+///     assert!(start.elapsed() < Duration::from_millis(200)); // concurrent, not 100 + 100
 /// });
 /// ```
 pub fn join<A: IntoFuture, B: IntoFuture>(a: A, b: B) -> Join<A::IntoFuture, B::IntoFuture> {
