@@ -4,7 +4,7 @@
 //! [`spawn_blocking`](crate::spawn_blocking) sends a job here. A thread takes
 //! it, runs it, stores the result in a one-shot slot and wakes the task that
 //! awaits it: a wake from another thread, which interrupts the reactor
-//! through `Poller::notify` (see `waker.rs`). Threads are started on demand,
+//! through `Poller::notify` (see `remote.rs`). Threads are started on demand,
 //! up to [`MAX_THREADS`], and exit after [`KEEP_ALIVE`] without work, or as
 //! soon as they are idle once the runtime is dropped.
 

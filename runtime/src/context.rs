@@ -1,62 +1,15 @@
-//! Which runtime, if any, is running on this thread.
+//! How the public API finds the runtime running on this thread.
 //!
-//! `block_on` installs its executor core in a thread-local for its duration.
-//! [`spawn`](crate::spawn), the timers and the sockets find their runtime
-//! here, and a waker uses it to tell a same-thread wake (fast path, straight
-//! onto the run queue) from a wake that comes from another thread.
+//! The floor above the executor: [`spawn`](crate::spawn), the timers
+//! (`time/`) and the sockets (`net/`) call [`current`] or [`try_current`]
+//! to reach the executor core and its reactor. The thread-local itself
+//! belongs to the executor (`executor/current.rs`), which installs it for
+//! the length of a `block_on` and reads it on every same-thread wake; this
+//! module only adds the message a user sees when there is no runtime.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::executor::Core;
-use crate::task::TaskRef;
-use crate::waker::RuntimeId;
-
-thread_local! {
-    static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
-}
-
-/// Restores the previous (empty) context when `block_on` returns or unwinds.
-#[derive(Debug)]
-pub(crate) struct EnterGuard(());
-
-/// Makes `core` the current runtime of this thread.
-///
-/// # Panics
-///
-/// Panics if a runtime is already running on this thread: a nested
-/// `block_on` would block the outer runtime's tasks and can deadlock.
-pub(crate) fn enter(core: Rc<Core>) -> EnterGuard {
-    try_enter(core).unwrap_or_else(|| {
-        panic!(
-            "runtime::block_on called inside block_on: a runtime is already running on this \
-             thread; `.await` the future instead, or spawn it with runtime::spawn"
-        )
-    })
-}
-
-/// Like [`enter`], but returns `None` instead of panicking when this thread
-/// already runs a runtime (used while dropping one).
-pub(crate) fn try_enter(core: Rc<Core>) -> Option<EnterGuard> {
-    CURRENT.with(|current| {
-        let mut current = current.borrow_mut();
-        if current.is_some() {
-            return None;
-        }
-        *current = Some(core);
-        Some(EnterGuard(()))
-    })
-}
-
-impl Drop for EnterGuard {
-    fn drop(&mut self) {
-        // Take the core out before dropping it, so that no borrow of CURRENT
-        // is held while the `Rc` drops. `try_with` because this may run while
-        // the thread's locals are being destroyed.
-        let old = CURRENT.try_with(|c| c.borrow_mut().take()).ok().flatten();
-        drop(old);
-    }
-}
+use crate::executor::{self, Core};
 
 /// The current runtime's core.
 ///
@@ -74,19 +27,5 @@ pub(crate) fn current(what: &str) -> Rc<Core> {
 
 /// The current runtime's core, or `None` outside a runtime.
 pub(crate) fn try_current() -> Option<Rc<Core>> {
-    CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
-}
-
-/// Queues `task` on this thread's runtime if that is runtime `id`. Returns
-/// false if the wake must take the remote path.
-pub(crate) fn schedule_local(id: RuntimeId, task: TaskRef) -> bool {
-    CURRENT
-        .try_with(|c| match &*c.borrow() {
-            Some(core) if core.id() == id => {
-                core.wake_local(task);
-                true
-            }
-            _ => false,
-        })
-        .unwrap_or(false)
+    executor::current::try_current()
 }

@@ -8,16 +8,27 @@
 //!
 //! ```text
 //!  block_on(fut) ──► executor (executor/) ──poll──► task: a slab slot holding
-//!                     ▲   │                          Pin<Box<future>> (task.rs)
+//!                     ▲   │                          Pin<Box<future>> (executor/task.rs)
 //!                     │   │                              │ Pending: its waker is stored in
 //!     run queue ◄─wake┘   │                              ▼ a socket source or a timer
-//!     (local: no lock;    │                 reactor (reactor.rs): sources (slab) + timers
-//!      remote: locked     └─nothing runnable─► poller.wait(until next timer)
+//!     (local: no lock;    │                 reactor (reactor/): sources (slab) + timers
+//!      remote: remote.rs  └─nothing runnable─► poller.wait(until next timer)
 //!      + Poller::notify)                       → ready sockets, due timers → wake
 //! ```
 //!
+//! The modules are floors, each importing only from the floors below it:
+//!
+//! ```text
+//!  public API   runtime.rs (Runtime, block_on, spawn), time/, net/, combinators/
+//!  context      context.rs: find this thread's runtime, or say there is none
+//!  executor     executor/: tasks and slots, wakers, run queue, join handles
+//!  reactor      reactor/: the poller's sources, timers (reactor/timers.rs), parking
+//!  remote, sys  remote.rs: the registry, the remote queue, notify; net/sys.rs
+//!  leaves       task_ref.rs, coop.rs, trace.rs, stats.rs, blocking.rs
+//! ```
+//!
 //! * [`spawn`] puts a future in a slab slot (its only allocation: a waker is
-//!   a packed number, `waker.rs`) and queues it. [`block_on`] polls queued tasks in
+//!   a packed number, `executor/waker.rs`) and queues it. [`block_on`] polls queued tasks in
 //!   FIFO order of waking, in batches of at most [`BATCH`] between looks at
 //!   the reactor, and parks only when nothing is runnable.
 //! * A task that returns `Pending` has left its waker somewhere: in a
@@ -65,32 +76,35 @@
 )]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+// The floors, bottom-up (a module imports only from its own floor or
+// below): leaves (`task_ref`, `coop`, `trace`, `stats`, `blocking`) and
+// `remote` → `reactor` → `executor` → `context` → the public API
+// (`runtime`, `time`, `net`, `combinators`).
 mod blocking;
-mod combinators;
-mod context;
 mod coop;
-mod executor;
-pub mod guide;
-mod join_error;
-mod join_handle;
-pub mod net;
-mod reactor;
-mod runtime;
+mod remote;
 mod stats;
-mod task;
-pub mod time;
-mod timers;
+mod task_ref;
 pub mod trace;
-mod waker;
+
+mod reactor;
+
+mod executor;
+
+mod context;
+
+mod combinators;
+pub mod guide;
+pub mod net;
+mod runtime;
+pub mod time;
 
 pub use combinators::{
     Either, Join, JoinAll, PollFn, Race, Select, YieldNow, join, join_all, poll_fn, race, select,
     yield_now,
 };
 pub use coop::BUDGET;
-pub use executor::BATCH;
-pub use join_error::JoinError;
-pub use join_handle::JoinHandle;
+pub use executor::{BATCH, JoinError, JoinHandle};
 pub use runtime::{Builder, Runtime, block_on, spawn, spawn_blocking, stats};
 pub use stats::Stats;
 

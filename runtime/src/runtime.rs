@@ -2,7 +2,7 @@
 //! [`block_on`], [`spawn`], [`spawn_blocking`] and [`stats`].
 //!
 //! A `Runtime` is an executor core (`executor/`) with its reactor
-//! (`reactor.rs`). Nothing runs in the background: tasks make progress only
+//! (`reactor/`). Nothing runs in the background: tasks make progress only
 //! while some thread is inside [`Runtime::block_on`].
 
 use std::future::Future;
@@ -10,8 +10,7 @@ use std::io;
 use std::rc::Rc;
 
 use crate::context;
-use crate::executor::Core;
-use crate::join_handle::JoinHandle;
+use crate::executor::{Core, JoinHandle};
 use crate::stats::Stats;
 
 /// A single-threaded async runtime: an executor, an epoll reactor and timers.

@@ -417,7 +417,7 @@ fn runtimes_dropped_in_a_storm_of_wakes_leak_nothing() {
 }
 
 /// The runtime id a waker of this runtime carries: the top 16 bits of its
-/// data word (see `waker.rs`). Used only to check a test's precondition.
+/// data word (see `runtime/src/executor/waker.rs`). Used only to check a test's precondition.
 fn runtime_id(waker: &Waker) -> usize {
     waker.data() as usize >> 48
 }

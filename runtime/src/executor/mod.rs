@@ -20,17 +20,31 @@
 //!    blocking, so a task that keeps waking itself cannot starve sockets and
 //!    timers.
 //!
-//! The slab's side of join handles is in `join.rs`, shutdown in
-//! `shutdown.rs`, and the slot itself in `slot.rs`.
+//! The files of this floor, bottom-up: `task.rs` (a task's heap cell),
+//! `slot.rs` (its slab entry and named state transitions), `waker.rs` (the
+//! task-waker codec and the local/remote wake), `current.rs` (the core
+//! running on this thread), this file (spawn, the run queue, `block_on`),
+//! `join_slot.rs` (the slab's side of a join handle), `join_handle.rs` and
+//! `join_error.rs` (the public [`JoinHandle`] and [`JoinError`]), and
+//! `shutdown.rs`. The executor sits on the reactor (`reactor/`) and on
+//! `remote.rs`; it imports nothing from the floors above it.
 
-mod join;
+pub(crate) mod current;
+mod join_error;
+mod join_handle;
+mod join_slot;
 mod shutdown;
 mod slot;
+mod task;
+mod waker;
+
+pub use self::join_error::JoinError;
+pub use self::join_handle::JoinHandle;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
-use std::pin::{Pin, pin};
+use std::pin::pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, Ordering};
@@ -38,14 +52,15 @@ use std::task::{Context, Poll, Waker};
 
 use slab::Slab;
 
-use self::slot::{Flags, Slot, drop_contained};
+use self::slot::{Slot, TaskBox, drop_contained, slot_of_mut};
+use self::task::TaskCell;
+use self::waker::task_waker;
 use crate::blocking::BlockingPool;
-use crate::join_handle::JoinHandle;
+use crate::coop;
 use crate::reactor::Reactor;
-use crate::task::{Harness, TaskCell, TaskRef};
+use crate::remote::{Registration, RuntimeId, Shared};
+use crate::task_ref::TaskRef;
 use crate::trace::{MAIN_TASK, TraceKind, Tracer, WakeCause};
-use crate::waker::{Registration, RuntimeId, Shared, task_waker};
-use crate::{context, coop};
 
 /// How many polls the executor makes before it looks at the reactor even
 /// though tasks are still runnable. This bounds how long a busy set of tasks
@@ -130,7 +145,7 @@ impl Core {
         id as u16 ^ self.salt
     }
 
-    /// A wake on this thread (from `waker.rs`).
+    /// A wake on this thread (from `waker.rs`, through `current.rs`).
     pub(crate) fn wake_local(&self, task: TaskRef) {
         if self.schedule(task) {
             self.local_wakes.set(self.local_wakes.get() + 1);
@@ -146,13 +161,10 @@ impl Core {
             }
         } else {
             let mut tasks = self.tasks.borrow_mut();
-            let Some(slot) = tasks.get_mut(task.key as usize) else {
-                return false; // the task is gone
-            };
-            if slot.tag != task.tag || slot.flags.any(Flags::QUEUED | Flags::FINISHED) {
-                return false; // a later task in the slot, already queued, or done
+            let queued = slot_of_mut(&mut tasks, task).is_some_and(Slot::try_queue);
+            if !queued {
+                return false; // gone, a later task in the slot, already queued, or done
             }
-            slot.flags.set(Flags::QUEUED);
         }
         self.queue.borrow_mut().push_back(task);
         if let Some(tracer) = &self.tracer {
@@ -194,7 +206,7 @@ impl Core {
 
     /// Runs `future` to completion on this thread, driving every task.
     pub(crate) fn block_on<F: Future>(self: &Rc<Self>, future: F) -> F::Output {
-        let _enter = context::enter(self.clone());
+        let _enter = current::enter(self.clone());
         let main = TaskRef {
             key: TaskRef::MAIN_KEY,
             tag: self.main_tag.get().wrapping_add(1),
@@ -261,22 +273,9 @@ impl Core {
     /// Polls one task if the queue entry still names it. Returns whether it
     /// was polled.
     fn run_task(&self, task: TaskRef) -> bool {
-        let mut cell = {
-            let mut tasks = self.tasks.borrow_mut();
-            let Some(slot) = tasks.get_mut(task.key as usize) else {
-                return false;
-            };
-            if slot.tag != task.tag
-                || !slot.flags.any(Flags::QUEUED)
-                || slot.flags.any(Flags::FINISHED)
-            {
-                return false; // a stale entry: a later task, or an aborted one
-            }
-            slot.flags.clear(Flags::QUEUED);
-            match slot.cell.take() {
-                Some(cell) => cell,
-                None => return false,
-            }
+        let cell = slot_of_mut(&mut self.tasks.borrow_mut(), task).and_then(Slot::begin_poll);
+        let Some(mut cell) = cell else {
+            return false; // a stale entry: a later task, or an aborted one
         };
         self.count_poll();
         let waker = task_waker(self.id, task);
@@ -306,34 +305,32 @@ impl Core {
     }
 
     /// Puts a polled task's cell back, or finishes the task.
-    fn settle(&self, task: TaskRef, mut cell: Pin<Box<dyn Harness>>, poll: Poll<()>) {
-        if poll.is_pending() {
-            let mut tasks = self.tasks.borrow_mut();
-            let slot = &mut tasks[task.key as usize];
-            if !slot.flags.any(Flags::ABORT_REQUESTED) {
-                slot.cell = Some(cell);
+    fn settle(&self, task: TaskRef, cell: TaskBox, poll: Poll<()>) {
+        let cell = if poll.is_pending() {
+            let aborted = self.tasks.borrow_mut()[task.key as usize].end_poll(cell);
+            // `Some`: the task aborted itself (through its own JoinHandle)
+            // while it was running; cancel it now that no borrow is held.
+            let Some(mut cell) = aborted else {
                 return;
-            }
-            // The task aborted itself (through its own JoinHandle) while it
-            // was running; cancel it now that no borrow is held.
-            drop(tasks);
+            };
             cell.as_mut().cancel();
-        }
+            cell
+        } else {
+            cell
+        };
         self.finish(task, cell);
     }
 
     /// Records that `task` has finished with its output in `cell`: frees the
     /// slot if the handle is gone, or wakes the handle.
-    fn finish(&self, task: TaskRef, cell: Pin<Box<dyn Harness>>) {
+    fn finish(&self, task: TaskRef, cell: TaskBox) {
         let mut tasks = self.tasks.borrow_mut();
-        let slot = &mut tasks[task.key as usize];
-        slot.flags.set(Flags::FINISHED);
-        if slot.flags.any(Flags::DETACHED) {
+        let detached = tasks[task.key as usize].mark_finished(cell);
+        if detached {
             let slot = tasks.remove(task.key as usize);
             drop(tasks);
-            drop_contained((cell, slot)); // an output nobody will read
+            drop_contained(slot); // an output nobody will read
         } else {
-            slot.cell = Some(cell);
             let waiter = self.take_waiter(&mut tasks, task.key);
             drop(tasks);
             self.wake_waiter(waiter);

@@ -2,9 +2,8 @@
 
 use std::rc::Rc;
 
-use super::Core;
 use super::slot::{Slot, drop_contained};
-use crate::context;
+use super::{Core, current};
 use crate::stats::Stats;
 
 impl Core {
@@ -12,7 +11,7 @@ impl Core {
     /// may spawn. Called when the `Runtime` is dropped.
     pub(crate) fn shutdown(self: &Rc<Self>) {
         // Destructors may call `spawn`: let them find this runtime.
-        let _enter = context::try_enter(self.clone());
+        let _enter = current::try_enter(self.clone());
         loop {
             let slots: Vec<Slot> = self.tasks.borrow_mut().drain().collect();
             if slots.is_empty() {

@@ -1,5 +1,16 @@
-//! [`Slot`]: one task's entry in the executor's slab, and the rule for
-//! dropping what it holds.
+//! [`Slot`]: one task's entry in the executor's slab, its state
+//! transitions, and the rule for dropping what it holds.
+//!
+//! The executor never touches a slot's flags directly. It asks for a
+//! transition by name, as tokio's `task/state.rs` does, and each transition
+//! checks and changes the state in one place:
+//!
+//! ```text
+//!  spawn ─► queued ──begin_poll──► being polled ──end_poll──► idle ──try_queue──► queued
+//!                                   │  (try_queue while polled: queued again after the poll)
+//!                                   └── Ready, or aborted ──mark_finished──► finished
+//!  detach: the JoinHandle is dropped      request_abort: JoinHandle::abort
+//! ```
 //!
 //! A slot is 24 bytes, and so is the slab's entry for it (the [`Waiting`]
 //! enum leaves the compiler spare values in which to mark a vacant entry).
@@ -20,13 +31,19 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 
-use crate::task::Harness;
+use slab::Slab;
+
+use super::task::Harness;
+use crate::task_ref::TaskRef;
+
+/// A task's heap cell, type-erased: its future, then its output.
+pub(super) type TaskBox = Pin<Box<dyn Harness>>;
 
 /// One task in the slab, plus its cell's allocation.
 pub(super) struct Slot {
     /// The future and then the output. `None` while the executor polls it (the
     /// cell is moved out so the slab is not borrowed during user code).
-    pub(super) cell: Option<Pin<Box<dyn Harness>>>,
+    pub(super) cell: Option<TaskBox>,
     /// What `waiting` points at: a slab key of this runtime (or
     /// `TaskRef::MAIN_KEY`), or an index into `Core::foreign_waiters`.
     pub(super) waiter: u32,
@@ -34,12 +51,13 @@ pub(super) struct Slot {
     pub(super) tag: u16,
     /// Who awaits the task's `JoinHandle` and is woken when it finishes.
     pub(super) waiting: Waiting,
-    pub(super) flags: Flags,
+    /// Where the task is in its life; changed only by the transitions below.
+    flags: Flags,
 }
 
 impl Slot {
     /// A new task, already queued for its first poll.
-    pub(super) fn new(cell: Pin<Box<dyn Harness>>, tag: u16) -> Slot {
+    pub(super) fn new(cell: TaskBox, tag: u16) -> Slot {
         Slot {
             cell: Some(cell),
             waiter: 0,
@@ -48,6 +66,102 @@ impl Slot {
             flags: Flags(Flags::QUEUED),
         }
     }
+
+    /// A wake. Returns whether the task must be pushed onto the run queue:
+    /// not if it is already there or has finished.
+    #[inline]
+    pub(super) fn try_queue(&mut self) -> bool {
+        if self.flags.any(Flags::QUEUED | Flags::FINISHED) {
+            return false;
+        }
+        self.flags.set(Flags::QUEUED);
+        true
+    }
+
+    /// The task's run-queue entry came up: takes its cell out to poll it,
+    /// unless the entry is stale (the task was aborted, or is not queued).
+    /// The task counts as not queued from here on, so a wake *during* the
+    /// poll queues it again.
+    #[inline]
+    pub(super) fn begin_poll(&mut self) -> Option<TaskBox> {
+        if !self.flags.any(Flags::QUEUED) || self.flags.any(Flags::FINISHED) {
+            return None;
+        }
+        self.flags.clear(Flags::QUEUED);
+        self.cell.take()
+    }
+
+    /// The poll returned `Pending`: puts the cell back. Gives it back
+    /// instead if the task asked to abort itself during the poll; the
+    /// caller then cancels and finishes it.
+    #[inline]
+    pub(super) fn end_poll(&mut self, cell: TaskBox) -> Option<TaskBox> {
+        if self.flags.any(Flags::ABORT_REQUESTED) {
+            return Some(cell);
+        }
+        self.cell = Some(cell);
+        None
+    }
+
+    /// Stores a finished task's cell (holding its output or failure); wakes
+    /// do nothing from now on. Returns whether the handle is gone, in which
+    /// case nobody will read the output and the caller frees the slot.
+    #[inline]
+    pub(super) fn mark_finished(&mut self, cell: TaskBox) -> bool {
+        self.flags.set(Flags::FINISHED);
+        self.cell = Some(cell);
+        self.flags.any(Flags::DETACHED)
+    }
+
+    /// Whether the output (or failure) is stored.
+    #[inline]
+    pub(super) fn is_finished(&self) -> bool {
+        self.flags.any(Flags::FINISHED)
+    }
+
+    /// The handle was dropped. Returns whether the task has already
+    /// finished, in which case the caller frees the slot now; otherwise the
+    /// slot is freed by [`Slot::mark_finished`]'s caller when it finishes.
+    #[inline]
+    pub(super) fn detach(&mut self) -> bool {
+        if self.is_finished() {
+            return true;
+        }
+        self.flags.set(Flags::DETACHED);
+        false
+    }
+
+    /// `abort` was called. Returns the cell for the caller to cancel now;
+    /// `None` if the task has finished, or if it is being polled right now,
+    /// in which case [`Slot::end_poll`] hands the cell back for cancelling.
+    #[inline]
+    pub(super) fn request_abort(&mut self) -> Option<TaskBox> {
+        if self.is_finished() {
+            return None;
+        }
+        let cell = self.cell.take();
+        if cell.is_none() {
+            self.flags.set(Flags::ABORT_REQUESTED);
+        }
+        cell
+    }
+}
+
+/// The slot of `task`, if the slab still holds that task (and not a later
+/// one that reuses its key).
+#[inline]
+pub(super) fn slot_of(tasks: &Slab<Slot>, task: TaskRef) -> Option<&Slot> {
+    tasks
+        .get(task.key as usize)
+        .filter(|slot| slot.tag == task.tag)
+}
+
+/// Mutable [`slot_of`].
+#[inline]
+pub(super) fn slot_of_mut(tasks: &mut Slab<Slot>, task: TaskRef) -> Option<&mut Slot> {
+    tasks
+        .get_mut(task.key as usize)
+        .filter(|slot| slot.tag == task.tag)
 }
 
 /// Who is waiting for a task to finish.
@@ -67,29 +181,29 @@ pub(super) enum Waiting {
 
 /// A task's state bits, packed into one byte to keep [`Slot`] small.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Flags(u8);
+struct Flags(u8);
 
 impl Flags {
     /// In the run queue: a wake now does nothing. Cleared just before a poll,
     /// so a wake *during* the poll queues the task again.
-    pub(super) const QUEUED: u8 = 1;
+    const QUEUED: u8 = 1;
     /// The output (or failure) is stored in the cell; wakes do nothing.
-    pub(super) const FINISHED: u8 = 2;
+    const FINISHED: u8 = 2;
     /// The `JoinHandle` was dropped: free the slot as soon as the task ends.
-    pub(super) const DETACHED: u8 = 4;
+    const DETACHED: u8 = 4;
     /// `abort` was called while the task was being polled: cancel after the poll.
-    pub(super) const ABORT_REQUESTED: u8 = 8;
+    const ABORT_REQUESTED: u8 = 8;
 
     /// Whether any of the bits in `mask` is set.
-    pub(super) fn any(self, mask: u8) -> bool {
+    fn any(self, mask: u8) -> bool {
         self.0 & mask != 0
     }
 
-    pub(super) fn set(&mut self, mask: u8) {
+    fn set(&mut self, mask: u8) {
         self.0 |= mask;
     }
 
-    pub(super) fn clear(&mut self, mask: u8) {
+    fn clear(&mut self, mask: u8) {
         self.0 &= !mask;
     }
 }
@@ -119,6 +233,53 @@ mod tests {
     fn a_slab_entry_takes_24_bytes() {
         assert_eq!(std::mem::size_of::<Slot>(), 24);
         assert_eq!(std::mem::size_of::<Entry<Slot>>(), 24);
+    }
+
+    fn cell() -> TaskBox {
+        Box::pin(super::super::task::TaskCell::new(
+            std::future::pending::<()>(),
+        ))
+    }
+
+    #[test]
+    fn a_wake_queues_once_and_a_wake_during_the_poll_queues_again() {
+        let mut slot = Slot::new(cell(), 1);
+        assert!(!slot.try_queue(), "a new task is already queued");
+        let polled = slot.begin_poll().expect("queued, so it can be polled");
+        assert!(slot.begin_poll().is_none(), "no second poll of one entry");
+        assert!(slot.try_queue(), "woken while being polled");
+        assert!(slot.end_poll(polled).is_none());
+        assert!(!slot.try_queue());
+        assert!(slot.begin_poll().is_some());
+    }
+
+    #[test]
+    fn a_finished_task_ignores_wakes_and_a_detached_one_is_freed() {
+        let mut slot = Slot::new(cell(), 1);
+        let polled = slot.begin_poll().unwrap();
+        assert!(!slot.mark_finished(polled), "the handle still holds it");
+        assert!(slot.is_finished() && !slot.try_queue());
+        assert!(slot.begin_poll().is_none());
+        assert!(slot.request_abort().is_none(), "too late to abort");
+        assert!(slot.detach(), "finished: free it now");
+
+        let mut slot = Slot::new(cell(), 2);
+        assert!(!slot.detach(), "running on: freed when it finishes");
+        let polled = slot.begin_poll().unwrap();
+        assert!(slot.mark_finished(polled), "detached: free it now");
+    }
+
+    #[test]
+    fn an_abort_during_the_poll_is_honoured_after_it() {
+        let mut slot = Slot::new(cell(), 1);
+        let polled = slot.begin_poll().unwrap();
+        assert!(slot.request_abort().is_none(), "the cell is out: deferred");
+        assert!(slot.end_poll(polled).is_some(), "handed back to cancel");
+        let mut idle = Slot::new(cell(), 2);
+        assert!(
+            idle.request_abort().is_some(),
+            "not being polled: cancel now"
+        );
     }
 
     #[test]

@@ -41,7 +41,10 @@ impl<T: AsFd> Io<T> {
                 )));
             }
         };
-        let key = reactor.register(inner.as_fd(), ready)?;
+        // SAFETY: `Io` owns `inner`, and with it the fd, for as long as it
+        // is registered: its `Drop` deregisters the fd before `inner` (and
+        // so the fd) is dropped, and nothing else can close it meanwhile.
+        let key = unsafe { reactor.register(inner.as_fd(), ready) }?;
         Ok(Io {
             reactor,
             key,

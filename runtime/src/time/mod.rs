@@ -1,7 +1,7 @@
 //! Timers: [`sleep`], [`sleep_until`], [`interval`], and the timeout
 //! combinators [`timeout`] and [`timeout_at`].
 //!
-//! Every timer is an entry in the reactor's timer store (`timers.rs`), made
+//! Every timer is an entry in the reactor's timer store (`reactor/timers.rs`), made
 //! when the timer is first polled and removed when it fires or is dropped.
 //! The reactor parks until the earliest deadline, so waiting costs no CPU.
 //!

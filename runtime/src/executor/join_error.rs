@@ -59,7 +59,7 @@ impl JoinError {
     }
 
     /// The error for a task's stored failure.
-    pub(crate) fn from_failure(id: u64, failure: crate::task::Failure) -> JoinError {
+    pub(crate) fn from_failure(id: u64, failure: super::task::Failure) -> JoinError {
         match failure {
             None => JoinError::cancelled(id),
             Some(payload) => JoinError::panic(id, *payload),

@@ -1,8 +1,8 @@
 //! A spawned task's heap cell: the future while it runs, then its output.
 //!
-//! This is the task's only allocation. The executor (`executor/`) keeps
-//! each cell boxed and type-erased behind the [`Harness`] trait in a slab
-//! slot; the task's waker needs no memory at all (`waker.rs`). When the
+//! This is the task's only allocation. The executor (`mod.rs`) keeps each
+//! cell boxed and type-erased behind the [`Harness`] trait in a slab slot
+//! (`slot.rs`); the task's waker needs no memory at all (`waker.rs`). When the
 //! future finishes (or panics) the cell drops it at once, so its sockets and
 //! timers are released then, and keeps only the output until the
 //! [`JoinHandle`](crate::JoinHandle) takes it.
@@ -14,26 +14,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
-
-/// A task's address: its slab key and a tag (the low 16 bits of its unique
-/// id, salted per runtime) that tells it from a later task in the same slot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct TaskRef {
-    pub(crate) key: u32,
-    pub(crate) tag: u16,
-}
-
-impl TaskRef {
-    /// The slab key that stands for the future passed to `block_on`, which
-    /// lives on the stack, not in the slab. Its tag changes with each
-    /// `block_on` call (see `Core::block_on`).
-    pub(crate) const MAIN_KEY: u32 = u32::MAX;
-
-    /// Whether this is the `block_on` future.
-    pub(crate) fn is_main(self) -> bool {
-        self.key == Self::MAIN_KEY
-    }
-}
 
 /// Why a task has no value: `None` if it was cancelled, else its panic's
 /// payload. Boxed twice so that it takes one word, which keeps the output

@@ -6,6 +6,9 @@
 //! future): then the slot keeps only its slab key, and the wake is a direct
 //! push onto the run queue. Any other waker goes to `Core::foreign_waiters`
 //! (see `slot.rs` for why).
+//!
+//! (Not to be confused with [`join`](crate::join), the combinator that
+//! polls several futures in one task.)
 
 use std::any::Any;
 use std::task::{Poll, Waker};
@@ -13,9 +16,9 @@ use std::task::{Poll, Waker};
 use slab::Slab;
 
 use super::Core;
-use super::slot::{Flags, Slot, Waiting, drop_contained};
-use crate::task::TaskRef;
-use crate::waker;
+use super::slot::{Slot, Waiting, drop_contained, slot_of, slot_of_mut};
+use super::waker;
+use crate::task_ref::TaskRef;
 
 /// A waiter taken out of its slot, to be woken once no borrow is held.
 pub(super) enum Wakeup {
@@ -30,9 +33,8 @@ impl Core {
     /// means the task is gone (the runtime shut down).
     pub(crate) fn poll_join(&self, task: TaskRef, waker: &Waker, out: &mut dyn Any) -> Poll<()> {
         let mut tasks = self.tasks.borrow_mut();
-        let finished = match tasks.get(task.key as usize) {
-            Some(slot) if slot.tag == task.tag => slot.flags.any(Flags::FINISHED),
-            _ => return Poll::Ready(()),
+        let Some(finished) = slot_of(&tasks, task).map(Slot::is_finished) else {
+            return Poll::Ready(());
         };
         if !finished {
             let displaced = self.set_waiter(&mut tasks, task.key, waker);
@@ -53,18 +55,14 @@ impl Core {
     /// finishes (or now, if it already has).
     pub(crate) fn detach(&self, task: TaskRef) {
         let mut tasks = self.tasks.borrow_mut();
-        let Some(slot) = tasks.get_mut(task.key as usize) else {
+        let Some(slot) = slot_of_mut(&mut tasks, task) else {
             return;
         };
-        if slot.tag != task.tag {
-            return;
-        }
-        if slot.flags.any(Flags::FINISHED) {
+        if slot.detach() {
             let slot = tasks.remove(task.key as usize);
             drop(tasks);
             drop_contained(slot); // the output nobody will read
         } else {
-            slot.flags.set(Flags::DETACHED);
             let waiter = self.take_waiter(&mut tasks, task.key);
             drop(tasks);
             drop(waiter); // nobody is waiting any more: drop it without a wake
@@ -74,22 +72,11 @@ impl Core {
     /// Cancels a task: drops its future now (or right after its current poll,
     /// if it is aborting itself) and makes its output a cancellation error.
     pub(crate) fn abort(&self, task: TaskRef) {
-        let mut cell = {
-            let mut tasks = self.tasks.borrow_mut();
-            let Some(slot) = tasks.get_mut(task.key as usize) else {
-                return;
-            };
-            if slot.tag != task.tag || slot.flags.any(Flags::FINISHED) {
-                return;
-            }
-            match slot.cell.take() {
-                Some(cell) => cell,
-                None => {
-                    // Being polled right now: the executor cancels it after.
-                    slot.flags.set(Flags::ABORT_REQUESTED);
-                    return;
-                }
-            }
+        let cell = slot_of_mut(&mut self.tasks.borrow_mut(), task).and_then(Slot::request_abort);
+        // `None`: gone, finished, or being polled right now (then the
+        // executor cancels it after the poll).
+        let Some(mut cell) = cell else {
+            return;
         };
         cell.as_mut().cancel();
         self.finish(task, cell);
@@ -97,10 +84,7 @@ impl Core {
 
     /// Whether the task has finished (or no longer exists).
     pub(crate) fn is_finished(&self, task: TaskRef) -> bool {
-        match self.tasks.borrow().get(task.key as usize) {
-            Some(slot) if slot.tag == task.tag => slot.flags.any(Flags::FINISHED),
-            _ => true,
-        }
+        slot_of(&self.tasks.borrow(), task).is_none_or(Slot::is_finished)
     }
 
     /// Makes `waker` the one to wake when task `key` finishes. Returns the
@@ -140,9 +124,7 @@ impl Core {
             && if task.is_main() {
                 task.tag == self.main_tag.get()
             } else {
-                tasks
-                    .get(task.key as usize)
-                    .is_some_and(|slot| slot.tag == task.tag)
+                slot_of(tasks, task).is_some()
             };
         live.then_some(task.key)
     }

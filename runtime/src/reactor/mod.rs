@@ -18,6 +18,15 @@
 //! deadline (or forever if there is none, or not at all when asked not to
 //! block), then wakes the waker stored for each ready direction and for each
 //! due timer. A remote wake interrupts the wait through `Poller::notify`.
+//!
+//! **Floors.** The reactor sits on `remote.rs` (the poller it waits on is
+//! shared there with other threads' wakers) and owns its parts: `source.rs`
+//! (one registered descriptor) and `timers.rs` (the deadline store behind
+//! `time/`). It imports nothing from the executor above it: it stores and
+//! wakes plain [`Waker`]s.
+
+mod source;
+mod timers;
 
 use std::cell::{Cell, RefCell};
 use std::io;
@@ -31,41 +40,16 @@ use std::time::Instant;
 use polling::{Event, Events, PollMode};
 use slab::Slab;
 
-use crate::timers::{TimerKey, Timers};
+use self::source::Source;
+use self::timers::Timers;
+use crate::remote::Shared;
 use crate::trace::{TraceKind, Tracer, WakeCause};
-use crate::waker::Shared;
+
+pub(crate) use self::source::Direction;
+pub(crate) use self::timers::TimerKey;
 
 /// How many events one park may return; more wait for the next park.
 const EVENTS_CAPACITY: usize = 1024;
-
-/// Which half of a socket an operation needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Direction {
-    Read,
-    Write,
-}
-
-/// One registered socket's readiness and waiting tasks.
-#[derive(Debug, Default)]
-struct Source {
-    /// An event said readable and no read has since hit `WouldBlock`.
-    readable: bool,
-    /// Same, for writes.
-    writable: bool,
-    /// The task waiting to read (or accept), if any.
-    read_waker: Option<Waker>,
-    /// The task waiting to write (or to finish connecting), if any.
-    write_waker: Option<Waker>,
-}
-
-impl Source {
-    fn half(&mut self, dir: Direction) -> (&mut bool, &mut Option<Waker>) {
-        match dir {
-            Direction::Read => (&mut self.readable, &mut self.read_waker),
-            Direction::Write => (&mut self.writable, &mut self.write_waker),
-        }
-    }
-}
 
 /// Counts reported by [`Reactor::stats`].
 #[derive(Debug, Clone, Copy)]
@@ -110,21 +94,28 @@ impl Reactor {
 
     // ---- Sockets ---------------------------------------------------------
 
-    /// Adds `fd` to the poller, edge-triggered, in both directions. `ready`
-    /// is the initial readiness: true for a socket that may already have data
-    /// (an accepted one), false for one whose first event we must wait for.
+    /// Adds `fd` to the poller, edge-triggered, in both directions, and
+    /// returns its key. `ready` is the initial readiness: true for a socket
+    /// that may already have data (an accepted one), false for one whose
+    /// first event we must wait for.
     ///
-    /// The caller must call [`Reactor::deregister`] before closing `fd`
-    /// (`net::io::Io` does so in its `Drop`).
-    pub(crate) fn register(&self, fd: BorrowedFd<'_>, ready: bool) -> io::Result<usize> {
-        let key = self.sources.borrow_mut().insert(Source {
-            readable: ready,
-            writable: ready,
-            ..Source::default()
-        });
+    /// # Errors
+    ///
+    /// Fails if the poller refuses the descriptor (out of memory, or the
+    /// per-user limit of watched descriptors reached).
+    ///
+    /// # Safety
+    ///
+    /// `fd` must stay open until it is removed with [`Reactor::deregister`]:
+    /// the poller keeps watching a descriptor after it is closed (or, worse,
+    /// after its number is reused by another file), which is the contract of
+    /// [`polling::Poller::add`]. The fd's owner deregisters it in its `Drop`,
+    /// before the fd closes (`net::io::Io`).
+    pub(crate) unsafe fn register(&self, fd: BorrowedFd<'_>, ready: bool) -> io::Result<usize> {
+        let key = self.sources.borrow_mut().insert(Source::new(ready));
         // SAFETY: `polling` requires the fd to be deleted from the poller
-        // before it is closed. Only `net::io::Io` calls `register`, and its
-        // `Drop` calls `deregister` while it still owns the open fd.
+        // before it is closed; our caller promises to deregister it first
+        // (see `# Safety`).
         let added = unsafe {
             self.shared
                 .poller

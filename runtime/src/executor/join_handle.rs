@@ -1,6 +1,6 @@
 //! [`JoinHandle`]: the owned permission to await a spawned task's output.
 //!
-//! A thin handle onto the executor's slab slot (`executor/`): awaiting it
+//! A thin handle onto the executor's slab slot (`join_slot.rs`): awaiting it
 //! takes the output out of the task's cell and frees the slot; dropping it
 //! detaches the task, which runs on and frees its slot when it finishes.
 
@@ -11,9 +11,10 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use crate::executor::Core;
-use crate::join_error::JoinError;
-use crate::task::{Failure, TaskRef};
+use super::Core;
+use super::join_error::JoinError;
+use super::task::Failure;
+use crate::task_ref::TaskRef;
 
 /// A handle to a spawned task: a future of the task's output.
 ///
