@@ -158,12 +158,14 @@ impl<T: ?Sized> Mutex<T> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Waiting tasks and waiter entries (chosen ones keep theirs until they
-    /// run): for tests that check nothing is left behind.
+    /// Waiting tasks, waiter entries (a chosen waiter keeps its entry until
+    /// it runs) and the waiter slab's capacity: for tests that check nothing
+    /// is left behind and memory returns to the baseline.
     #[doc(hidden)]
-    pub fn waiter_footprint(&self) -> (usize, usize) {
+    pub fn waiter_footprint(&self) -> (usize, usize, usize) {
         let turn = lock(&self.turn);
-        (turn.waiters.len(), turn.waiters.footprint().1)
+        let (entries, capacity) = turn.waiters.footprint();
+        (turn.waiters.len(), entries, capacity)
     }
 
     /// Builds the guard for a caller that holds the turn. Only the turn's

@@ -241,12 +241,14 @@ impl Semaphore {
         lock(&self.state).closed
     }
 
-    /// Waiting acquirers and the waiter slab's capacity: for tests that
-    /// check memory returns to the baseline.
+    /// Waiting tasks, waiter entries (a chosen waiter keeps its entry until
+    /// it runs) and the waiter slab's capacity: for tests that check nothing
+    /// is left behind and memory returns to the baseline.
     #[doc(hidden)]
-    pub fn waiter_footprint(&self) -> (usize, usize) {
+    pub fn waiter_footprint(&self) -> (usize, usize, usize) {
         let state = lock(&self.state);
-        (state.waiters.len(), state.waiters.footprint().1)
+        let (entries, capacity) = state.waiters.footprint();
+        (state.waiters.len(), entries, capacity)
     }
 
     fn try_take(&self) -> Result<(), TryAcquireError> {
