@@ -51,7 +51,7 @@ fn mpsc_recv_that_loses_a_race_or_times_out_loses_no_message() {
                 let mut rng = XorShift::new(7);
                 for i in 0..2000u32 {
                     tx.send(i).await.unwrap();
-                    if rng.next_u64() % 5 == 0 {
+                    if rng.next_u64().is_multiple_of(5) {
                         runtime::yield_now().await;
                     }
                 }
@@ -63,7 +63,7 @@ fn mpsc_recv_that_loses_a_race_or_times_out_loses_no_message() {
                 if expected == 2000 {
                     break;
                 }
-                let got = if rng.next_u64() % 2 == 0 {
+                let got = if rng.next_u64().is_multiple_of(2) {
                     match select(rx.recv(), runtime::yield_now()).await {
                         Either::Left(got) => got,
                         Either::Right(()) => None,
