@@ -11,7 +11,7 @@ use runtime::sync::{Notify, mpsc, oneshot};
 use util::watchdog;
 
 const THREADS: u64 = 8;
-const PER_THREAD: u64 = 20_000;
+const PER_THREAD: u64 = 5_000;
 
 #[test]
 fn eight_std_threads_send_into_one_runtime_and_nothing_is_lost() {
