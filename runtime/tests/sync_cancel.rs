@@ -44,7 +44,7 @@ fn mpsc_send_dropped_at_each_point() {
 
 #[test]
 fn mpsc_recv_that_loses_a_race_or_times_out_loses_no_message() {
-    watchdog(20, || {
+    watchdog(90, || {
         runtime::block_on(async {
             let (tx, mut rx) = mpsc::channel(3);
             let producer = runtime::spawn(async move {
@@ -200,7 +200,7 @@ fn broadcast_recv_and_oneshot_receiver_dropped_while_waiting() {
 /// once; afterwards every permit, the lock and the queue are whole again.
 #[test]
 fn random_timeouts_on_every_primitive_leave_everything_whole() {
-    watchdog(30, || {
+    watchdog(90, || {
         runtime::block_on(async {
             let sem = Arc::new(Semaphore::new(3));
             let mutex = Arc::new(Mutex::new(0u64));

@@ -195,7 +195,7 @@ fn both_receivers_are_streams() {
 
 #[test]
 fn a_fast_producer_is_held_back_by_the_capacity() {
-    watchdog(10, || {
+    watchdog(90, || {
         runtime::block_on(async {
             let (tx, mut rx) = mpsc::channel(4);
             let sent = Arc::new(AtomicUsize::new(0));

@@ -55,7 +55,7 @@ fn locked_error() -> TryLockError {
 
 #[test]
 fn tasks_holding_the_lock_across_awaits_take_turns_in_order() {
-    watchdog(10, || {
+    watchdog(90, || {
         runtime::block_on(async {
             let log = Arc::new(Mutex::new(Vec::new()));
             let tasks: Vec<_> = (0..10)
@@ -83,7 +83,7 @@ fn tasks_holding_the_lock_across_awaits_take_turns_in_order() {
 
 #[test]
 fn a_panic_while_holding_the_lock_does_not_poison_it() {
-    watchdog(10, || {
+    watchdog(90, || {
         runtime::block_on(async {
             let mutex = Arc::new(Mutex::new(1));
             let m = mutex.clone();
@@ -113,7 +113,7 @@ fn get_mut_into_inner_and_default() {
 
 #[test]
 fn threads_each_with_a_runtime_share_one_mutex() {
-    watchdog(20, || {
+    watchdog(90, || {
         let mutex = Arc::new(Mutex::new(0u64));
         let seen = Arc::new(StdMutex::new(0));
         let threads: Vec<_> = (0..4)

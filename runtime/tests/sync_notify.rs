@@ -67,7 +67,7 @@ fn notify_waiters_wakes_all_waiting_and_created_futures_but_stores_nothing() {
 
 #[test]
 fn a_task_waits_for_a_notification_from_another_thread() {
-    watchdog(10, || {
+    watchdog(90, || {
         runtime::block_on(async {
             let notify = Arc::new(Notify::new());
             let n = notify.clone();

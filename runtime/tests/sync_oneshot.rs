@@ -71,7 +71,7 @@ fn try_recv_tells_empty_from_closed() {
 
 #[test]
 fn a_value_crosses_threads_both_ways() {
-    watchdog(10, || {
+    watchdog(90, || {
         runtime::block_on(async {
             let (tx, rx) = oneshot::channel();
             let worker = thread::spawn(move || tx.send(thread::current().id()));

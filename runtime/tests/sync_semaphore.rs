@@ -87,7 +87,7 @@ fn close_fails_waiting_and_later_acquires_but_keeps_held_permits() {
 
 #[test]
 fn owned_permits_live_in_tasks_and_maps() {
-    watchdog(10, || {
+    watchdog(90, || {
         runtime::block_on(async {
             let sem = Arc::new(Semaphore::new(3));
             let running = Arc::new(AtomicUsize::new(0));
@@ -121,7 +121,7 @@ fn owned_permits_live_in_tasks_and_maps() {
 
 #[test]
 fn threads_share_one_semaphore_and_never_exceed_it() {
-    watchdog(20, || {
+    watchdog(90, || {
         let sem = Arc::new(Semaphore::new(2));
         let inside = Arc::new(AtomicUsize::new(0));
         let threads: Vec<_> = (0..6)

@@ -15,7 +15,7 @@ const PER_THREAD: u64 = 5_000;
 
 #[test]
 fn eight_std_threads_send_into_one_runtime_and_nothing_is_lost() {
-    watchdog(60, || {
+    watchdog(180, || {
         runtime::block_on(async {
             // A small capacity, so the threads really do wait for room.
             let (tx, mut rx) = mpsc::channel::<(u64, u64)>(16);
@@ -59,7 +59,7 @@ fn eight_std_threads_send_into_one_runtime_and_nothing_is_lost() {
 
 #[test]
 fn spawn_blocking_feeds_a_task_and_a_task_feeds_a_std_thread() {
-    watchdog(20, || {
+    watchdog(90, || {
         runtime::block_on(async {
             let (tx, mut rx) = mpsc::channel(2);
             let feeder = runtime::spawn_blocking(move || {
@@ -97,7 +97,7 @@ fn spawn_blocking_feeds_a_task_and_a_task_feeds_a_std_thread() {
 
 #[test]
 fn two_runtimes_on_two_threads_play_ping_pong() {
-    watchdog(30, || {
+    watchdog(90, || {
         let (ping_tx, mut ping_rx) = mpsc::channel::<u32>(1);
         let (pong_tx, mut pong_rx) = mpsc::channel::<u32>(1);
         let ready = Arc::new(Notify::new());
