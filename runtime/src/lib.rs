@@ -77,13 +77,15 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 // The floors, bottom-up (a module imports only from its own floor or
-// below): leaves (`task_ref`, `coop`, `trace`, `stats`, `blocking`) and
+// below): leaves (`task_ref`, `coop`, `trace`, `stats`, `blocking`, and
+// `sync`, which needs nothing but std) and
 // `remote` → `reactor` → `executor` → `context` → the public API
 // (`runtime`, `time`, `net`, `combinators`).
 mod blocking;
 mod coop;
 mod remote;
 mod stats;
+pub mod sync;
 mod task_ref;
 pub mod trace;
 
