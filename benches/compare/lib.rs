@@ -1,7 +1,8 @@
 //! Side-by-side benchmarks of this project's runtime against tokio
-//! (current-thread) and smol, driven by `main.rs` (`cargo bench -p bench
-//! --bench compare`). The workloads are written once against the small
-//! [`rt::Rt`] trait, so only the runtime differs.
+//! (current-thread) and smol, driven by `main.rs` (`cargo bench --bench
+//! compare` in `benches/`, a workspace of its own). The workloads are
+//! written once against the small [`rt::Rt`] trait, so only the runtime
+//! differs.
 
 #![warn(missing_docs, rust_2018_idioms)]
 

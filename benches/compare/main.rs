@@ -1,4 +1,6 @@
-//! `cargo bench -p bench --bench compare [-- --quick] [WORKLOAD...]`
+//! `cargo bench --bench compare [-- --quick] [WORKLOAD...]`, run in `benches/`
+//! (a workspace of its own, so the root's `cargo test --workspace` never
+//! compiles tokio and smol).
 //!
 //! Runs each workload on this project's runtime, tokio (current-thread) and
 //! smol, alternating (ours, tokio, smol, ours, ...) for several rounds after
