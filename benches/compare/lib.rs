@@ -9,18 +9,24 @@
 pub mod measure;
 pub mod rt;
 pub mod server;
+pub mod sync_rt;
+pub mod sync_workloads;
 pub mod workloads;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rt::{Ours, Rt, Smol, Tokio};
+    use rt::{Ours, Smol, Tokio};
+    use sync_rt::SyncRt;
 
     /// Every workload runs, tiny, on every runtime and gives a sane number.
-    fn smoke<R: Rt>() {
+    fn smoke<R: SyncRt>() {
         assert!(workloads::spawn::<R>(1000) > 0.0);
         assert!(workloads::yields::<R>(10, 10) > 0.0);
         assert!(workloads::pingpong::<R>(1000) > 0.0);
+        assert!(sync_workloads::mpsc_pingpong::<R>(1000) > 0.0);
+        assert!(sync_workloads::mpsc_throughput::<R>(1001, 16) > 0.0);
+        assert!(sync_workloads::mutex::<R>(20, 30) > 0.0);
         assert!(workloads::timers_wall::<R>(100, 1) >= 1.0);
         let (mean, p99) = workloads::timer_lateness::<R>(50, 2);
         assert!(mean >= 0.0 && p99 >= mean * 0.0);
