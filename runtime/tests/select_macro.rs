@@ -17,7 +17,7 @@ use util::{Counters, XorShift, expect_panic, watchdog};
 /// A minimal unbounded channel for one task, with a cancel-safe `recv`: a
 /// message leaves the queue only in the poll that returns it, so dropping
 /// a `recv` future (a lost `select!` branch) leaves every message queued.
-/// (The tests of `runtime::sync::mpsc` under `select!` live with it.)
+/// (A test below does the same with `runtime::sync::mpsc`.)
 #[derive(Default)]
 struct Channel<T> {
     queue: RefCell<VecDeque<T>>,
@@ -175,6 +175,54 @@ fn a_losing_recv_loses_no_message() {
             Ok::<_, runtime::JoinError>(())
         })
         .expect("producer");
+    });
+}
+
+#[test]
+fn a_losing_sync_mpsc_recv_loses_no_message_from_a_task_or_a_thread() {
+    use runtime::sync::mpsc;
+    watchdog(30, || {
+        runtime::block_on(async {
+            const N: u64 = 5_000;
+            let (tx, mut rx) = mpsc::channel::<(u8, u64)>(4);
+            let task_tx = tx.clone();
+            let task = runtime::spawn(async move {
+                for i in 0..N {
+                    task_tx.send((0, i)).await.expect("receiver alive");
+                    if i % 3 == 0 {
+                        runtime::yield_now().await;
+                    }
+                }
+            });
+            let thread = std::thread::spawn(move || {
+                for i in 0..N {
+                    tx.blocking_send((1, i)).expect("receiver alive");
+                }
+            });
+            let mut next = [0u64; 2];
+            let mut lost_races = 0u64;
+            for round in 0..40 * N {
+                let got = if round % 2 == 0 {
+                    runtime::select! {
+                        msg = rx.recv() => msg,
+                        () = runtime::yield_now() => { lost_races += 1; continue }
+                    }
+                } else {
+                    runtime::select! {
+                        () = ready(()) => { lost_races += 1; continue }
+                        msg = rx.recv() => msg,
+                    }
+                };
+                let Some((source, i)) = got else { break };
+                let expected = &mut next[usize::from(source)];
+                assert_eq!(i, *expected, "source {source}: a message lost or reordered");
+                *expected += 1;
+            }
+            assert_eq!(next, [N, N], "every message of both senders");
+            assert!(lost_races > 0, "recv never lost a race");
+            task.await.expect("sender task");
+            thread.join().expect("sender thread");
+        });
     });
 }
 
