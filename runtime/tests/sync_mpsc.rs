@@ -255,3 +255,25 @@ fn errors_are_typed_printable_and_comparable() {
 fn a_zero_capacity_is_refused() {
     let _ = mpsc::channel::<u8>(0);
 }
+
+#[test]
+fn a_waiting_receiver_stores_its_waker_once_and_is_woken_by_a_send() {
+    let (tx, mut rx) = mpsc::channel(1);
+    let w = CountingWaker::new();
+    let k = Waker::from(w.clone());
+    for _ in 0..5 {
+        assert!(poll_once(Pin::new(&mut rx.recv()), &k).is_pending());
+    }
+    assert_eq!(Arc::strong_count(&w), 3, "stored once, not per poll");
+    tx.try_send(1).unwrap();
+    assert_eq!(w.wakes(), 1);
+    assert_eq!(
+        Arc::strong_count(&w),
+        2,
+        "the stored waker was used up by the wake"
+    );
+    assert_eq!(
+        poll_once(Pin::new(&mut rx.recv()), &k),
+        Poll::Ready(Some(1))
+    );
+}

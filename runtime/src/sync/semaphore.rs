@@ -2,27 +2,11 @@
 //! come, first served.
 //!
 //! ```
-//! use std::sync::Arc;
-//! use runtime::sync::Semaphore;
-//!
-//! runtime::block_on(async {
-//!     // Ten jobs, at most two running at a time.
-//!     let limit = Arc::new(Semaphore::new(2));
-//!     let mut jobs = Vec::new();
-//!     for i in 0..10 {
-//!         let permit = limit.clone().acquire_owned().await?;
-//!         jobs.push(runtime::spawn(async move {
-//!             runtime::yield_now().await;
-//!             drop(permit); // the next job may start
-//!             i
-//!         }));
-//!     }
-//!     let mut sum = 0;
-//!     for job in jobs { sum += job.await?; }
-//!     assert_eq!(sum, 45);
-//!     Ok::<_, Box<dyn std::error::Error>>(())
-//! })?;
-//! # Ok::<_, Box<dyn std::error::Error>>(())
+//! let limit = runtime::sync::Semaphore::new(2);
+//! let permit = runtime::block_on(limit.acquire())?;
+//! assert_eq!(limit.available_permits(), 1);
+//! drop(permit);
+//! # Ok::<_, runtime::sync::AcquireError>(())
 //! ```
 //!
 //! Permits are a count under a std mutex beside a FIFO of waiters. A
@@ -42,6 +26,32 @@ use super::lock;
 use super::waiters::{WaiterList, Wakers};
 
 /// A counting semaphore for tasks and threads.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use runtime::sync::Semaphore;
+///
+/// runtime::block_on(async {
+///     // Ten jobs, at most two running at a time.
+///     let limit = Arc::new(Semaphore::new(2));
+///     let mut jobs = Vec::new();
+///     for i in 0..10 {
+///         let permit = limit.clone().acquire_owned().await?;
+///         jobs.push(runtime::spawn(async move {
+///             runtime::yield_now().await;
+///             drop(permit); // the next job may start
+///             i
+///         }));
+///     }
+///     let mut sum = 0;
+///     for job in jobs { sum += job.await?; }
+///     assert_eq!(sum, 45);
+///     Ok::<_, Box<dyn std::error::Error>>(())
+/// })?;
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 pub struct Semaphore {
     state: Mutex<State>,
 }
