@@ -1,25 +1,32 @@
 //! Side-by-side benchmarks of this project's runtime against tokio
-//! (current-thread) and smol, driven by `main.rs` (`cargo bench -p bench
-//! --bench compare`). The workloads are written once against the small
-//! [`rt::Rt`] trait, so only the runtime differs.
+//! (current-thread) and smol, driven by `main.rs` (`cargo bench --bench
+//! compare` in `benches/`, a workspace of its own). The workloads are
+//! written once against the small [`rt::Rt`] trait, so only the runtime
+//! differs.
 
 #![warn(missing_docs, rust_2018_idioms)]
 
 pub mod measure;
 pub mod rt;
 pub mod server;
+pub mod sync_rt;
+pub mod sync_workloads;
 pub mod workloads;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rt::{Ours, Rt, Smol, Tokio};
+    use rt::{Ours, Smol, Tokio};
+    use sync_rt::SyncRt;
 
     /// Every workload runs, tiny, on every runtime and gives a sane number.
-    fn smoke<R: Rt>() {
+    fn smoke<R: SyncRt>() {
         assert!(workloads::spawn::<R>(1000) > 0.0);
         assert!(workloads::yields::<R>(10, 10) > 0.0);
         assert!(workloads::pingpong::<R>(1000) > 0.0);
+        assert!(sync_workloads::mpsc_pingpong::<R>(1000) > 0.0);
+        assert!(sync_workloads::mpsc_throughput::<R>(1001, 16) > 0.0);
+        assert!(sync_workloads::mutex::<R>(20, 30) > 0.0);
         assert!(workloads::timers_wall::<R>(100, 1) >= 1.0);
         let (mean, p99) = workloads::timer_lateness::<R>(50, 2);
         assert!(mean >= 0.0 && p99 >= mean * 0.0);

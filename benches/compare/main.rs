@@ -1,4 +1,6 @@
-//! `cargo bench -p bench --bench compare [-- --quick] [WORKLOAD...]`
+//! `cargo bench --bench compare [-- --quick] [WORKLOAD...]`, run in `benches/`
+//! (a workspace of its own, so the root's `cargo test --workspace` never
+//! compiles tokio and smol).
 //!
 //! Runs each workload on this project's runtime, tokio (current-thread) and
 //! smol, alternating (ours, tokio, smol, ours, ...) for several rounds after
@@ -12,7 +14,10 @@
 //! for throughput, so below 1.0 always means we are ahead; then a table with
 //! the spread of each. `--quick` shrinks every size so that the whole run
 //! takes well under a minute. Memory and system calls are measured in child
-//! processes (the bench re-runs itself with `--child`).
+//! processes (the bench re-runs itself with `--child`). The channel and
+//! mutex workloads (`mpsc-pingpong`, `mpsc-throughput`, `mutex`) use each
+//! runtime's own: `runtime::sync`, `tokio::sync`, and for smol
+//! `async-channel` and `async-lock` (`sync_rt.rs`).
 
 use std::net::SocketAddr;
 use std::process::Command;
@@ -20,6 +25,7 @@ use std::process::Command;
 use bench::measure::Summary;
 use bench::rt::{Ours, Rt, Smol, Tokio};
 use bench::server::{self, HttpPeer};
+use bench::sync_workloads as sw;
 use bench::workloads as w;
 
 const RUNTIMES: [&str; 3] = ["ours", "tokio", "smol"];
@@ -31,6 +37,11 @@ struct Sizes {
     yield_tasks: u64,
     yields: u64,
     pingpong: u64,
+    mpsc_pingpong: u64,
+    mpsc_messages: u64,
+    mpsc_capacity: usize,
+    mutex_tasks: u64,
+    mutex_locks: u64,
     timer_tasks: u64,
     lateness_timers: u64,
     echo_clients: u64,
@@ -47,6 +58,11 @@ const FULL: Sizes = Sizes {
     yield_tasks: 1_000,
     yields: 1_000,
     pingpong: 1_000_000,
+    mpsc_pingpong: 1_000_000,
+    mpsc_messages: 1_000_000,
+    mpsc_capacity: 1_024,
+    mutex_tasks: 1_000,
+    mutex_locks: 1_000,
     timer_tasks: 100_000,
     lateness_timers: 1_000,
     echo_clients: 100,
@@ -63,6 +79,11 @@ const QUICK: Sizes = Sizes {
     yield_tasks: 200,
     yields: 500,
     pingpong: 200_000,
+    mpsc_pingpong: 200_000,
+    mpsc_messages: 200_000,
+    mpsc_capacity: 1_024,
+    mutex_tasks: 200,
+    mutex_locks: 500,
     timer_tasks: 20_000,
     lateness_timers: 1_000,
     echo_clients: 50,
@@ -164,6 +185,51 @@ fn main() {
                     || w::pingpong::<Ours>(n),
                     || w::pingpong::<Tokio>(n),
                     || w::pingpong::<Smol>(n),
+                )
+            },
+        ));
+    }
+    if wanted("mpsc-pingpong") {
+        rows.push(repeat(
+            sizes,
+            Row::new("mpsc-pingpong", "ns/roundtrip", Better::Lower),
+            |rt| {
+                let n = sizes.mpsc_pingpong;
+                pick(
+                    rt,
+                    || sw::mpsc_pingpong::<Ours>(n),
+                    || sw::mpsc_pingpong::<Tokio>(n),
+                    || sw::mpsc_pingpong::<Smol>(n),
+                )
+            },
+        ));
+    }
+    if wanted("mpsc-throughput") {
+        rows.push(repeat(
+            sizes,
+            Row::new("mpsc-throughput", "ns/msg", Better::Lower),
+            |rt| {
+                let (n, c) = (sizes.mpsc_messages, sizes.mpsc_capacity);
+                pick(
+                    rt,
+                    || sw::mpsc_throughput::<Ours>(n, c),
+                    || sw::mpsc_throughput::<Tokio>(n, c),
+                    || sw::mpsc_throughput::<Smol>(n, c),
+                )
+            },
+        ));
+    }
+    if wanted("mutex") {
+        rows.push(repeat(
+            sizes,
+            Row::new("mutex", "ns/lock", Better::Lower),
+            |rt| {
+                let (t, l) = (sizes.mutex_tasks, sizes.mutex_locks);
+                pick(
+                    rt,
+                    || sw::mutex::<Ours>(t, l),
+                    || sw::mutex::<Tokio>(t, l),
+                    || sw::mutex::<Smol>(t, l),
                 )
             },
         ));

@@ -1,5 +1,6 @@
 //! Small combinators: wait for two futures ([`join`]) or many ([`join_all`]),
-//! take the first of two ([`race`], [`select`]), build a future from a
+//! take the first of two ([`race`], [`select`](fn@select)) or of many
+//! ([`select!`](crate::select!)), build a future from a
 //! closure ([`poll_fn`]) and give other tasks a turn ([`yield_now`]).
 //!
 //! They run their futures *inside* the calling task (no spawning): cheap,
@@ -10,6 +11,7 @@ mod join;
 mod join_all;
 mod maybe_done;
 mod race;
+mod select;
 mod yield_now;
 
 pub use join::{Join, join};
