@@ -244,3 +244,57 @@ fn the_body_limit_applies_to_the_stream_and_zero_lifts_it() {
         "the body differs"
     );
 }
+
+#[test]
+fn the_stream_is_an_async_buf_read_and_async_read() {
+    use futures_lite::io::{AsyncBufReadExt, AsyncReadExt};
+
+    let server = ScriptedServer::start(2, |request| {
+        if request.target() == "/lines" {
+            vec![
+                Step::write(
+                    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\none\ntw\r\n",
+                ),
+                Step::Sleep(Duration::from_millis(10)),
+                Step::write("6\r\no\nthre\r\n2\r\ne\n\r\n0\r\n\r\n"),
+                Step::Hold,
+            ]
+        } else {
+            vec![
+                Step::write("HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\nonly this"),
+                Step::Close,
+            ]
+        }
+    });
+    let (lines, short) = (server.url("/lines"), server.url("/short"));
+    let (lines, (read, error)) = run(move || async move {
+        let client = client().build();
+        // AsyncBufRead: lines straddle the chunks.
+        let mut stream = send_streaming(&client, &lines).await;
+        let mut lines = Vec::new();
+        let mut line = String::new();
+        while stream.read_line(&mut line).await.expect("a line") > 0 {
+            lines.push(std::mem::take(&mut line));
+        }
+        // AsyncRead: a short body is an error, carrying the client's. (The
+        // trait's `read_to_end`, not the stream's own.)
+        let mut stream = send_streaming(&client, &short).await;
+        let mut body = Vec::new();
+        let read = AsyncReadExt::read_to_end(&mut stream, &mut body).await;
+        let error = read.expect_err("truncated");
+        (lines, (body, error))
+    });
+    assert_eq!(lines, ["one\n", "two\n", "three\n"]);
+    assert_eq!(read, b"only this");
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidData);
+    let inner = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<Error>())
+        .expect("the client's error inside");
+    assert!(
+        inner
+            .to_string()
+            .ends_with("body truncated: got 9 of 100 bytes"),
+        "{inner}"
+    );
+}
