@@ -317,3 +317,64 @@ fn the_stream_is_an_async_buf_read_and_async_read() {
         "{inner}"
     );
 }
+
+#[test]
+fn content_length_is_what_the_stream_will_yield() {
+    // (request method, response head, expected content_length)
+    let cases: Vec<(bool, &str, Option<u64>)> = vec![
+        (
+            false,
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+            Some(5),
+        ),
+        (
+            true,
+            "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n",
+            Some(0),
+        ),
+        (
+            false,
+            "HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n",
+            Some(0),
+        ),
+        (
+            false,
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            None,
+        ),
+        (false, "HTTP/1.0 200 OK\r\n\r\n", None),
+    ];
+    let scripts = cases
+        .iter()
+        .map(|(_, wire, _)| vec![Step::write(wire), Step::Close])
+        .collect();
+    let server = util::case_server(scripts);
+    let base = server.url("/case/");
+    let heads: Vec<bool> = cases.iter().map(|(head, ..)| *head).collect();
+    let lengths = run(move || async move {
+        let client = client().build();
+        let mut lengths = Vec::new();
+        for (i, head) in heads.into_iter().enumerate() {
+            let url = Url::parse(&format!("{base}{i}")).unwrap();
+            let request = if head {
+                Request::head(url)
+            } else {
+                Request::get(url)
+            };
+            let stream = client.send_streaming(request).await.expect("a head");
+            let length = stream.content_length();
+            let body = collect(stream).await.expect("a body").into_body();
+            lengths.push((length, body.len() as u64));
+        }
+        lengths
+    });
+    for (i, ((_, _, want), (got, received))) in cases.iter().zip(lengths).enumerate() {
+        assert_eq!(got, *want, "case {i}");
+        if let Some(length) = got {
+            assert_eq!(
+                received, length,
+                "case {i}: the stream yields its content_length"
+            );
+        }
+    }
+}
