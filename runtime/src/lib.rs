@@ -74,6 +74,7 @@ pub mod guide;
 mod join_error;
 mod join_handle;
 pub mod net;
+mod per_core;
 mod reactor;
 mod runtime;
 mod stats;
@@ -91,6 +92,7 @@ pub use coop::BUDGET;
 pub use executor::BATCH;
 pub use join_error::JoinError;
 pub use join_handle::JoinHandle;
+pub use per_core::{PerCore, per_core};
 pub use runtime::{Builder, Runtime, block_on, spawn, spawn_blocking, stats};
 pub use stats::Stats;
 
