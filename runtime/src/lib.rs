@@ -98,6 +98,7 @@ mod context;
 mod combinators;
 pub mod guide;
 pub mod net;
+mod per_core;
 mod runtime;
 pub mod time;
 
@@ -107,6 +108,7 @@ pub use combinators::{
 };
 pub use coop::BUDGET;
 pub use executor::{BATCH, JoinError, JoinHandle};
+pub use per_core::{PerCore, per_core};
 pub use runtime::{Builder, Runtime, block_on, spawn, spawn_blocking, stats};
 pub use stats::Stats;
 
