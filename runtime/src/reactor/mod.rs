@@ -3,11 +3,7 @@
 //!
 //! **Sockets.** Each socket is added to the poller once, *edge-triggered*,
 //! with interest in both directions, and gets a [`Source`] in a slab keyed by
-//! the poller key. (That is on epoll and kqueue. Where the poller has no
-//! edge mode, as with `poll(2)`, sockets are registered *oneshot* and
-//! re-armed before each wait for the directions a task waits in: the choice
-//! and its bookkeeping are in `mode.rs`, the one platform-dependent part of
-//! the reactor. Everything else below holds in both modes.) A source caches readiness: `readable`/`writable` are set by
+//! the poller key. A source caches readiness: `readable`/`writable` are set by
 //! an event and cleared by the socket type (`net/`) when a system call says
 //! `WouldBlock`. An operation is attempted first and waits only after that,
 //! so no `epoll_ctl` is made per operation, only one to add and one to delete.
@@ -18,6 +14,14 @@
 //! thread; readiness that arrives after that call is a new edge, which the
 //! next park reports and turns into a wake.
 //!
+//! **Where there is no edge mode.** Edge triggering exists on epoll and
+//! kqueue. Elsewhere (`poll(2)`, event ports, IOCP), sockets are registered
+//! *oneshot* and re-armed before each wait for the directions a task waits
+//! in, as async-io does. The choice, made once per reactor, and
+//! everything oneshot needs are in `mode.rs`, the reactor's one
+//! platform-dependent part, which also says why no wake-up is lost there.
+//! Readiness flags, `WouldBlock` and parking work the same in both modes.
+//!
 //! **Parking.** [`Reactor::poll_events`] waits until the earliest timer
 //! deadline (or forever if there is none, or not at all when asked not to
 //! block), then wakes the waker stored for each ready direction and for each
@@ -26,8 +30,8 @@
 //! **Floors.** The reactor sits on `remote.rs` (the poller it waits on is
 //! shared there with other threads' wakers) and owns its parts: `source.rs`
 //! (one registered descriptor), `mode.rs` (edge or oneshot) and `timers.rs`
-//! (the deadline store behind `time/`). It imports nothing from the executor above it: it stores and
-//! wakes plain [`Waker`]s.
+//! (the deadline store behind `time/`). It imports nothing from the
+//! executor above it: it stores and wakes plain [`Waker`]s.
 
 mod mode;
 mod source;
