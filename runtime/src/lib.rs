@@ -35,8 +35,10 @@
 //!   socket's source (`net/`), in the timer store (`time/`), in another
 //!   task's join slot, or with a thread of yours. Waking it queues it again,
 //!   once, however many times it is woken.
-//! * Sockets are registered once, edge-triggered; an operation is tried
-//!   first and only waits when the kernel says `WouldBlock`.
+//! * Sockets are registered once, edge-triggered (where the poller has no
+//!   edge mode, as with `poll(2)`, oneshot and re-armed before each wait);
+//!   an operation is tried first and only waits when the kernel says
+//!   `WouldBlock`.
 //!
 //! # Example
 //!

@@ -20,7 +20,8 @@
 //!    loop's four steps, `JoinHandle`, and the trace that shows it all.
 //! 4. [Parking on epoll via `polling`](ch4_parking_on_epoll): edge and
 //!    oneshot modes by hand, then the reactor's registrations, why no
-//!    wake-up is lost, and what one park costs.
+//!    wake-up is lost, the oneshot fallback where the poller has no edge
+//!    mode, and what one park costs.
 //! 5. [Timers and timeouts](ch5_timers_and_timeouts): the timer map,
 //!    `Sleep`, precision, `timeout` as a race, `interval`.
 //! 6. [A non-blocking connect, step by step](ch6_non_blocking_connect):

@@ -14,6 +14,14 @@
 //! thread; readiness that arrives after that call is a new edge, which the
 //! next park reports and turns into a wake.
 //!
+//! **Where there is no edge mode.** Edge triggering exists on epoll and
+//! kqueue. Elsewhere (`poll(2)`, event ports, IOCP), sockets are registered
+//! *oneshot* and re-armed before each wait for the directions a task waits
+//! in, as async-io does. The choice, made once per reactor, and
+//! everything oneshot needs are in `mode.rs`, the reactor's one
+//! platform-dependent part, which also says why no wake-up is lost there.
+//! Readiness flags, `WouldBlock` and parking work the same in both modes.
+//!
 //! **Parking.** [`Reactor::poll_events`] waits until the earliest timer
 //! deadline (or forever if there is none, or not at all when asked not to
 //! block), then wakes the waker stored for each ready direction and for each
@@ -21,11 +29,14 @@
 //!
 //! **Floors.** The reactor sits on `remote.rs` (the poller it waits on is
 //! shared there with other threads' wakers) and owns its parts: `source.rs`
-//! (one registered descriptor) and `timers.rs` (the deadline store behind
-//! `time/`). It imports nothing from the executor above it: it stores and
-//! wakes plain [`Waker`]s.
+//! (one registered descriptor), `mode.rs` (edge or oneshot) and `timers.rs`
+//! (the deadline store behind `time/`). It imports nothing from the
+//! executor above it: it stores and wakes plain [`Waker`]s.
 
+mod mode;
 mod source;
+#[cfg(test)]
+mod tests;
 mod timers;
 
 use std::cell::{Cell, RefCell};
@@ -37,9 +48,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use polling::{Event, Events, PollMode};
+use polling::{Event, Events};
 use slab::Slab;
 
+use self::mode::Mode;
 use self::source::Source;
 use self::timers::Timers;
 use crate::remote::Shared;
@@ -63,6 +75,13 @@ pub(crate) struct ReactorStats {
 pub(crate) struct Reactor {
     /// Holds the poller; shared with remote wakers.
     shared: Arc<Shared>,
+    /// Edge-triggered, or oneshot with re-arming: fixed at creation by what
+    /// the poller supports (`mode.rs`).
+    mode: Mode,
+    /// Oneshot mode only: keys of sources that a task started waiting on
+    /// and that may need arming before the next wait. Always empty in edge
+    /// mode.
+    to_arm: RefCell<Vec<usize>>,
     /// Registered sockets, keyed by their poller key.
     sources: RefCell<Slab<Source>>,
     /// Pending timers, earliest first.
@@ -80,9 +99,17 @@ pub(crate) struct Reactor {
 
 impl Reactor {
     pub(crate) fn new(shared: Arc<Shared>, tracer: Option<Rc<Tracer>>) -> Reactor {
+        let mode = Mode::of(&shared.poller);
+        Reactor::with_mode(shared, tracer, mode)
+    }
+
+    /// A reactor in a given mode (tests force oneshot on an edge poller).
+    fn with_mode(shared: Arc<Shared>, tracer: Option<Rc<Tracer>>, mode: Mode) -> Reactor {
         let capacity = NonZeroUsize::new(EVENTS_CAPACITY).expect("non-zero");
         Reactor {
             shared,
+            mode,
+            to_arm: RefCell::new(Vec::new()),
             sources: RefCell::new(Slab::new()),
             timers: RefCell::new(Timers::new()),
             events: RefCell::new(Events::with_capacity(capacity)),
@@ -94,8 +121,9 @@ impl Reactor {
 
     // ---- Sockets ---------------------------------------------------------
 
-    /// Adds `fd` to the poller, edge-triggered, in both directions, and
-    /// returns its key. `ready` is the initial readiness: true for a socket
+    /// Adds `fd` to the poller, edge-triggered in both directions (or, in
+    /// oneshot mode, with no interest until a task waits), and returns its
+    /// key. `ready` is the initial readiness: true for a socket
     /// that may already have data (an accepted one), false for one whose
     /// first event we must wait for.
     ///
@@ -112,14 +140,21 @@ impl Reactor {
     /// [`polling::Poller::add`]. The fd's owner deregisters it in its `Drop`,
     /// before the fd closes (`net::io::Io`).
     pub(crate) unsafe fn register(&self, fd: BorrowedFd<'_>, ready: bool) -> io::Result<usize> {
-        let key = self.sources.borrow_mut().insert(Source::new(ready));
+        let key = self
+            .sources
+            .borrow_mut()
+            .insert(Source::new(fd.as_raw_fd(), ready));
+        let interest = match self.mode {
+            Mode::Edge => Event::all(key),
+            Mode::Oneshot => Event::none(key),
+        };
         // SAFETY: `polling` requires the fd to be deleted from the poller
         // before it is closed; our caller promises to deregister it first
         // (see `# Safety`).
         let added = unsafe {
             self.shared
                 .poller
-                .add_with_mode(fd.as_raw_fd(), Event::all(key), PollMode::Edge)
+                .add_with_mode(fd.as_raw_fd(), interest, self.mode.poll_mode())
         };
         if let Err(e) = added {
             self.sources.borrow_mut().remove(key);
@@ -131,10 +166,13 @@ impl Reactor {
     /// Removes `fd` from the poller and forgets its source. Must be called
     /// before `fd` is closed.
     pub(crate) fn deregister(&self, fd: BorrowedFd<'_>, key: usize) {
-        // `delete` fails only if the fd is not registered, which the
-        // register/deregister pairing in `net::io::Io` rules out.
-        let _ = self.shared.poller.delete(fd);
         let source = self.sources.borrow_mut().try_remove(key);
+        // In oneshot mode the fd may be out of the poller already (see
+        // `mode.rs`). Otherwise `delete` fails only if the fd is not
+        // registered, which the register/deregister pairing rules out.
+        if source.as_ref().is_none_or(|s| s.arming.is_added()) {
+            let _ = self.shared.poller.delete(fd);
+        }
         drop(source); // its wakers drop here, with no borrow held
     }
 
@@ -142,7 +180,8 @@ impl Reactor {
     /// waker for that direction and returns `Pending`.
     pub(crate) fn poll_ready(&self, key: usize, dir: Direction, cx: &mut Context<'_>) -> Poll<()> {
         let mut sources = self.sources.borrow_mut();
-        let (ready, waker) = sources[key].half(dir);
+        let source = &mut sources[key];
+        let (ready, waker) = source.half(dir);
         if *ready {
             return Poll::Ready(());
         }
@@ -150,6 +189,11 @@ impl Reactor {
             Some(w) if w.will_wake(cx.waker()) => None,
             _ => waker.replace(cx.waker().clone()),
         };
+        // Oneshot: the poller watches only what was armed; make sure this
+        // direction is armed before the thread next waits.
+        if self.mode == Mode::Oneshot && source.arming.request(source.waiting()) {
+            self.to_arm.borrow_mut().push(key);
+        }
         drop(sources);
         drop(old);
         Poll::Pending
@@ -239,6 +283,10 @@ impl Reactor {
     /// One `epoll_wait` (until `deadline`, or forever), turning events into
     /// readiness flags and wakers.
     fn wait(&self, deadline: Option<Instant>, to_wake: &mut Vec<(Waker, WakeCause)>) {
+        let mut deadline = deadline;
+        if self.mode == Mode::Oneshot && self.arm(to_wake) {
+            deadline = Some(Instant::now()); // tasks were woken: do not sleep
+        }
         let mut events = self.events.borrow_mut();
         events.clear();
         let started = self.tracer.as_ref().map(|tracer| {
@@ -276,6 +324,7 @@ impl Reactor {
                 });
             }
             let cause = WakeCause::Socket(event.key);
+            let woken = to_wake.len();
             if event.readable {
                 source.readable = true;
                 to_wake.extend(source.read_waker.take().map(|w| (w, cause)));
@@ -283,6 +332,9 @@ impl Reactor {
             if event.writable {
                 source.writable = true;
                 to_wake.extend(source.write_waker.take().map(|w| (w, cause)));
+            }
+            if self.mode == Mode::Oneshot {
+                self.disarmed(event.key, source, to_wake.len() > woken);
             }
         }
     }

@@ -5,7 +5,10 @@
 //! keyed by the poller key; the socket types (`net/`) read and clear the
 //! readiness through the reactor's `poll_ready` and `clear_ready`.
 
+use std::os::fd::RawFd;
 use std::task::Waker;
+
+use super::mode::{Arming, Interest};
 
 /// Which half of a socket an operation needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,8 +18,11 @@ pub(crate) enum Direction {
 }
 
 /// One registered socket's readiness and waiting tasks.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Source {
+    /// The descriptor, open for as long as the source exists (the contract
+    /// of `Reactor::register`); used only to re-arm it in oneshot mode.
+    pub(super) fd: RawFd,
     /// An event said readable and no read has since hit `WouldBlock`.
     pub(super) readable: bool,
     /// Same, for writes.
@@ -25,15 +31,29 @@ pub(super) struct Source {
     pub(super) read_waker: Option<Waker>,
     /// The task waiting to write (or to finish connecting), if any.
     pub(super) write_waker: Option<Waker>,
+    /// What the poller watches for it, in oneshot mode (`mode.rs`).
+    pub(super) arming: Arming,
 }
 
 impl Source {
-    /// A source whose readiness in both directions starts as `ready`.
-    pub(super) fn new(ready: bool) -> Source {
+    /// A source for `fd` whose readiness in both directions starts as
+    /// `ready`.
+    pub(super) fn new(fd: RawFd, ready: bool) -> Source {
         Source {
+            fd,
             readable: ready,
             writable: ready,
-            ..Source::default()
+            read_waker: None,
+            write_waker: None,
+            arming: Arming::default(),
+        }
+    }
+
+    /// The directions in which a task waits.
+    pub(super) fn waiting(&self) -> Interest {
+        Interest {
+            read: self.read_waker.is_some(),
+            write: self.write_waker.is_some(),
         }
     }
 
