@@ -80,7 +80,7 @@
 
 // The floors, bottom-up (a module imports only from its own floor or
 // below): leaves (`task_ref`, `coop`, `trace`, `stats`, `blocking`, and
-// `sync`, which needs nothing but std) and
+// `sync`, which needs only std and `coop`) and
 // `remote` → `reactor` → `executor` → `context` → the public API
 // (`runtime`, `time`, `net`, `combinators`).
 mod blocking;

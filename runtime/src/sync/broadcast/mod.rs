@@ -41,6 +41,7 @@ use std::task::{Context, Poll};
 
 use super::lock;
 use super::waiters::WaiterList;
+use crate::coop;
 
 pub use error::{RecvError, SendError, TryRecvError};
 
@@ -293,6 +294,11 @@ impl<T: Clone> Future for Recv<'_, T> {
     type Output = Result<T, RecvError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Spend the task's budget (see `coop.rs`): a receiver that always
+        // finds a message must still let other tasks run.
+        if coop::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
         let this = &mut *self;
         let mut state = lock(&this.receiver.shared);
         if let Some(key) = this.key {

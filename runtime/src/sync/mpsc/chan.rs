@@ -23,6 +23,7 @@ use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 
 use super::error::{SendError, TryRecvError, TrySendError};
+use crate::coop;
 use crate::sync::lock;
 use crate::sync::waiters::WaiterList;
 
@@ -157,6 +158,11 @@ impl<T> Chan<T> {
     }
 
     pub(super) fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        // A receiver whose senders never let the queue run dry would never
+        // return `Pending`: spend the task's budget as a socket read does.
+        if coop::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
         let mut state = lock(&self.state);
         if let Some((value, waker)) = Self::pop(&mut state) {
             drop(state);
