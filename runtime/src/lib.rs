@@ -25,7 +25,11 @@
 //!   task's join slot, or with a thread of yours. Waking it queues it again,
 //!   once, however many times it is woken.
 //! * Sockets are registered once, edge-triggered; an operation is tried
-//!   first and only waits when the kernel says `WouldBlock`.
+//!   first and only waits when the kernel says `WouldBlock`. [`io::Async`]
+//!   does this for any descriptor (a pipe, an eventfd, a std socket); the
+//!   [`net`] sockets (TCP, UDP, Unix) are thin layers over it, and with the
+//!   default feature `futures-io` the streams implement
+//!   `futures_io::AsyncRead`/`AsyncWrite`.
 //!
 //! # Example
 //!
@@ -34,7 +38,7 @@
 //! use runtime::{net::{TcpListener, TcpStream}, time::timeout};
 //!
 //! runtime::block_on(async {
-//!     let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+//!     let listener = TcpListener::bind("127.0.0.1:0")?;
 //!     let addr = listener.local_addr()?;
 //!     runtime::spawn(async move {
 //!         while let Ok((mut conn, _)) = listener.accept().await {
@@ -71,16 +75,19 @@ mod context;
 mod coop;
 mod executor;
 pub mod guide;
+pub mod io;
 mod join_error;
 mod join_handle;
 pub mod net;
 mod reactor;
 mod runtime;
 mod stats;
+mod sys;
 mod task;
 pub mod time;
 mod timers;
 pub mod trace;
+mod waiters;
 mod waker;
 
 pub use combinators::{

@@ -33,6 +33,7 @@ use slab::Slab;
 
 use crate::timers::{TimerKey, Timers};
 use crate::trace::{TraceKind, Tracer, WakeCause};
+use crate::waiters::{Ticket, Waiters};
 use crate::waker::Shared;
 
 /// How many events one park may return; more wait for the next park.
@@ -52,17 +53,17 @@ struct Source {
     readable: bool,
     /// Same, for writes.
     writable: bool,
-    /// The task waiting to read (or accept), if any.
-    read_waker: Option<Waker>,
-    /// The task waiting to write (or to finish connecting), if any.
-    write_waker: Option<Waker>,
+    /// The tasks waiting to read (or accept): one, nearly always.
+    read_waiters: Waiters,
+    /// The tasks waiting to write (or to finish connecting).
+    write_waiters: Waiters,
 }
 
 impl Source {
-    fn half(&mut self, dir: Direction) -> (&mut bool, &mut Option<Waker>) {
+    fn half(&mut self, dir: Direction) -> (&mut bool, &mut Waiters) {
         match dir {
-            Direction::Read => (&mut self.readable, &mut self.read_waker),
-            Direction::Write => (&mut self.writable, &mut self.write_waker),
+            Direction::Read => (&mut self.readable, &mut self.read_waiters),
+            Direction::Write => (&mut self.writable, &mut self.write_waiters),
         }
     }
 }
@@ -115,7 +116,7 @@ impl Reactor {
     /// (an accepted one), false for one whose first event we must wait for.
     ///
     /// The caller must call [`Reactor::deregister`] before closing `fd`
-    /// (`net::io::Io` does so in its `Drop`).
+    /// (`io::Async` does so in its `Drop`).
     pub(crate) fn register(&self, fd: BorrowedFd<'_>, ready: bool) -> io::Result<usize> {
         let key = self.sources.borrow_mut().insert(Source {
             readable: ready,
@@ -123,8 +124,9 @@ impl Reactor {
             ..Source::default()
         });
         // SAFETY: `polling` requires the fd to be deleted from the poller
-        // before it is closed. Only `net::io::Io` calls `register`, and its
-        // `Drop` calls `deregister` while it still owns the open fd.
+        // before it is closed. Only `io::Registration::new` calls `register`,
+        // for an `io::Async`, whose `Drop` (and `into_inner`) calls
+        // `deregister` while it still owns the open fd.
         let added = unsafe {
             self.shared
                 .poller
@@ -141,24 +143,30 @@ impl Reactor {
     /// before `fd` is closed.
     pub(crate) fn deregister(&self, fd: BorrowedFd<'_>, key: usize) {
         // `delete` fails only if the fd is not registered, which the
-        // register/deregister pairing in `net::io::Io` rules out.
+        // register/deregister pairing in `io::Async` rules out.
         let _ = self.shared.poller.delete(fd);
         let source = self.sources.borrow_mut().try_remove(key);
         drop(source); // its wakers drop here, with no borrow held
     }
 
     /// `Ready` if the socket is ready in `dir`; otherwise stores the task's
-    /// waker for that direction and returns `Pending`.
-    pub(crate) fn poll_ready(&self, key: usize, dir: Direction, cx: &mut Context<'_>) -> Poll<()> {
+    /// waker for that direction, beside any other waiter's, and returns
+    /// `Pending`. A future that may be dropped mid-wait passes its `ticket`
+    /// (see `waiters.rs`), to take its own waker back with
+    /// [`Reactor::clear_waker`].
+    pub(crate) fn poll_ready(
+        &self,
+        key: usize,
+        dir: Direction,
+        cx: &mut Context<'_>,
+        ticket: Option<&mut Ticket>,
+    ) -> Poll<()> {
         let mut sources = self.sources.borrow_mut();
-        let (ready, waker) = sources[key].half(dir);
+        let (ready, waiters) = sources[key].half(dir);
         if *ready {
             return Poll::Ready(());
         }
-        let old = match waker {
-            Some(w) if w.will_wake(cx.waker()) => None,
-            _ => waker.replace(cx.waker().clone()),
-        };
+        let old = waiters.register(cx.waker(), ticket);
         drop(sources);
         drop(old);
         Poll::Pending
@@ -175,9 +183,10 @@ impl Reactor {
         *self.sources.borrow_mut()[key].half(dir).0 = true;
     }
 
-    /// Forgets the waker stored for `dir` (its future was dropped).
-    pub(crate) fn clear_waker(&self, key: usize, dir: Direction) {
-        let old = self.sources.borrow_mut()[key].half(dir).1.take();
+    /// Forgets the waker the `ticket` holder stored for `dir` (its future was
+    /// dropped); other waiters keep theirs.
+    pub(crate) fn clear_waker(&self, key: usize, dir: Direction, ticket: &mut Ticket) {
+        let old = self.sources.borrow_mut()[key].half(dir).1.remove(ticket);
         drop(old);
     }
 
@@ -287,11 +296,11 @@ impl Reactor {
             let cause = WakeCause::Socket(event.key);
             if event.readable {
                 source.readable = true;
-                to_wake.extend(source.read_waker.take().map(|w| (w, cause)));
+                source.read_waiters.drain(|w| to_wake.push((w, cause)));
             }
             if event.writable {
                 source.writable = true;
-                to_wake.extend(source.write_waker.take().map(|w| (w, cause)));
+                source.write_waiters.drain(|w| to_wake.push((w, cause)));
             }
         }
     }

@@ -57,12 +57,13 @@
 //! | `runtime.rs` | [`Runtime`](crate::Runtime), [`Builder`](crate::Builder), the free functions | 3 |
 //! | `stats.rs`, `trace.rs` | [`Stats`](crate::Stats), the [`trace`](crate::trace) | 3, 4 |
 //! | `reactor.rs` | `Source`, `register`, `poll_ready`, `poll_events`, `wait` | 4, 5 |
-//! | `net/io.rs` | `Io::poll_io`: the readiness loop; deregister before close | 4, 6 |
+//! | `waiters.rs` | the wakers waiting on one direction of a source | 4 |
+//! | `io/` (`registration.rs`, `async_fd.rs`, `stream.rs`) | `Registration::poll_io`: the readiness loop; [`Async`](crate::io::Async); deregister before close | 4, 6 |
 //! | `coop.rs` | the per-poll [`BUDGET`](crate::BUDGET) | 4 |
-//! | `net/tcp_stream.rs`, `net/tcp_listener.rs`, `net/futures.rs`, `net/mod.rs` | the socket types and their futures | 4, 6 |
+//! | `net/` (`tcp_*.rs`, `split.rs`, `udp.rs`, `unix_*.rs`, `futures.rs`, `futures_io.rs`) | the socket types and their futures | 4, 6 |
 //! | `timers.rs` | the `BTreeMap` timer store | 5 |
 //! | `time/mod.rs`, `time/sleep.rs`, `time/timeout.rs`, `time/interval.rs` | [`Sleep`](crate::time::Sleep), [`timeout`](crate::time::timeout), [`interval`](crate::time::interval) | 5 |
-//! | `net/sys.rs` | the system calls std lacks, through `rustix` | 6 |
+//! | `sys.rs` | the system calls std lacks, through `rustix` | 6 |
 //! | `net/resolve.rs`, `blocking.rs` | [`lookup_host`](crate::net::lookup_host), [`spawn_blocking`](crate::spawn_blocking) | 2, 6 |
 //!
 //! Then the client, `http-client/src/`: `lib.rs`, `connect.rs`,
