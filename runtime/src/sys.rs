@@ -188,6 +188,7 @@ pub(crate) fn recv(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 /// `readv` on a stream socket.
+#[cfg_attr(not(feature = "futures-io"), allow(dead_code))]
 pub(crate) fn recv_vectored(fd: BorrowedFd<'_>, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
     Ok(rustix::io::readv(fd, bufs)?)
 }
@@ -198,6 +199,7 @@ pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
 }
 
 /// `sendmsg` of several buffers, without `SIGPIPE` where the platform allows.
+#[cfg_attr(not(feature = "futures-io"), allow(dead_code))]
 pub(crate) fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     let mut control = rustix::net::SendAncillaryBuffer::default();
     Ok(rustix::net::sendmsg(fd, bufs, &mut control, SEND_FLAGS)?)

@@ -397,6 +397,7 @@ impl<T: AsFd> Async<T> {
     }
 
     /// [`Async::poll_with`] with `&mut T`.
+    #[cfg_attr(not(feature = "futures-io"), allow(dead_code))]
     pub(crate) fn poll_with_mut<R>(
         &mut self,
         dir: Direction,

@@ -48,6 +48,7 @@ impl<'a> StreamHandle<'a> {
     }
 
     /// Reads into several buffers with one `readv`.
+    #[cfg_attr(not(feature = "futures-io"), allow(dead_code))]
     pub(crate) fn poll_read_vectored(
         self,
         cx: &mut Context<'_>,
@@ -79,6 +80,7 @@ impl<'a> StreamHandle<'a> {
     }
 
     /// Writes some of `bufs` with one `sendmsg`.
+    #[cfg_attr(not(feature = "futures-io"), allow(dead_code))]
     pub(crate) fn poll_write_vectored(
         self,
         cx: &mut Context<'_>,

@@ -252,6 +252,7 @@ impl UnixStream {
         self.io.stream()
     }
 
+    #[cfg_attr(not(feature = "futures-io"), allow(dead_code))]
     pub(crate) fn shutdown_write(&self) -> io::Result<()> {
         self.shutdown(Shutdown::Write)
     }
