@@ -14,6 +14,16 @@ use util::{CountingWaker, poll_once, watchdog};
 
 const LIMIT: Duration = Duration::from_secs(5);
 
+/// Awaits `future`, failing if the deadline passes first. The deadline is
+/// checked *before* the future is polled, so a waiter whose waker was lost
+/// cannot be rescued by the timer's wake-up.
+async fn woken<F: std::future::Future>(future: F) -> F::Output {
+    match runtime::select(runtime::time::sleep(LIMIT), future).await {
+        runtime::Either::Left(()) => panic!("a waiter was never woken by its socket"),
+        runtime::Either::Right(output) => output,
+    }
+}
+
 #[test]
 fn send_to_and_recv_from_carry_datagrams_both_ways() {
     watchdog(20, || {
@@ -93,8 +103,7 @@ fn two_tasks_receiving_on_one_socket_both_get_a_datagram() {
                     let server = server.clone();
                     runtime::spawn(async move {
                         let mut buf = [0; 8];
-                        let r = timeout(LIMIT, server.recv_from(&mut buf)).await;
-                        r.expect("a receiver was never woken").map(|(n, _)| n)
+                        woken(server.recv_from(&mut buf)).await.map(|(n, _)| n)
                     })
                 })
                 .collect();
