@@ -89,10 +89,13 @@ impl<T: AsFd> Async<T> {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn new(inner: T) -> io::Result<Async<T>> {
-        sys::set_nonblocking(inner.as_fd())?;
         // Not ready until the reactor says so: readiness that already exists
-        // is reported by the first park after registration.
-        Async::with_readiness(inner, false, "Async::new")
+        // is reported by the first park after registration. Registered
+        // first, so that outside a runtime the descriptor is left as it was;
+        // if the mode cannot be set, dropping `io` deregisters it again.
+        let io = Async::with_readiness(inner, false, "Async::new")?;
+        sys::set_nonblocking(io.fd())?;
+        Ok(io)
     }
 
     /// Registers a descriptor that is already non-blocking. `ready` is the

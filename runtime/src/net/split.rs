@@ -102,16 +102,33 @@ impl TcpStream {
     }
 }
 
-/// Methods every read half has: `read`, `read_to_end`, `poll_read`, the
-/// addresses.
+/// A doc example for a half's method: `$setup` makes `reader`, `writer`
+/// and the peer `server`, then `$body` runs, inside `block_on`.
+macro_rules! half_example {
+    ($setup:expr, $body:expr) => {
+        concat!(
+            "\n\n# Examples\n\n```\nruntime::block_on(async {\n",
+            "let listener = runtime::net::TcpListener::bind(\"127.0.0.1:0\")?;\n",
+            "let mut client = runtime::net::TcpStream::connect(listener.local_addr()?).await?;\n",
+            "let (mut server, _) = listener.accept().await?;\n",
+            $setup,
+            "\n",
+            $body,
+            "\nstd::io::Result::Ok(())\n})?;\n# std::io::Result::Ok(())\n```"
+        )
+    };
+}
+
+/// Methods every read half has: `read`, `read_to_end`, `poll_read`.
 macro_rules! read_methods {
-    () => {
+    ($setup:expr) => {
         /// Reads some bytes into `buf`; `Ok(0)` means the peer closed its
         /// side. See [`TcpStream::read`].
         ///
         /// # Cancellation
         ///
         /// Dropping the future reads nothing and leaves no waker behind.
+        #[doc = half_example!($setup, "server.write_all(b\"abc\").await?;\nlet mut buf = [0; 8];\nassert!(reader.read(&mut buf).await? > 0);")]
         pub fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> Read<'a> {
             Read::new(self.stream_io(), buf)
         }
@@ -122,6 +139,7 @@ macro_rules! read_methods {
         /// # Cancellation
         ///
         /// Dropping the future keeps what was appended so far.
+        #[doc = half_example!($setup, "server.write_all(b\"abc\").await?;\ndrop(server);\nlet mut all = Vec::new();\nreader.read_to_end(&mut all).await?;\nassert_eq!(all, b\"abc\");")]
         pub fn read_to_end<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> ReadToEnd<'a> {
             ReadToEnd::new(self.stream_io(), buf)
         }
@@ -132,6 +150,7 @@ macro_rules! read_methods {
         /// # Errors
         ///
         /// The read's error.
+        #[doc = half_example!($setup, "server.write_all(b\"z\").await?;\nlet mut buf = [0; 1];\nlet n = std::future::poll_fn(|cx| std::pin::Pin::new(&mut reader).poll_read(cx, &mut buf)).await?;\nassert_eq!(n, 1);")]
         pub fn poll_read(
             self: Pin<&mut Self>,
             cx: &mut Context<'_>,
@@ -145,22 +164,29 @@ macro_rules! read_methods {
 /// Methods every write half has: `write`, `write_all`, `poll_write`,
 /// `shutdown`.
 macro_rules! write_methods {
-    () => {
+    ($setup:expr) => {
         /// Writes some of `buf`. See [`TcpStream::write`].
         ///
         /// # Cancellation
         ///
         /// Dropping the future writes nothing and leaves no waker behind.
+        #[doc = half_example!($setup, "assert_eq!(writer.write(b\"x\").await?, 1);")]
         pub fn write<'a>(&'a mut self, buf: &'a [u8]) -> Write<'a> {
             Write::new(self.stream_io(), buf)
         }
 
         /// Writes all of `buf`. See [`TcpStream::write_all`].
         ///
+        /// # Errors
+        ///
+        /// The first write error (`BrokenPipe` or `ConnectionReset` once the
+        /// peer has gone).
+        ///
         /// # Cancellation
         ///
         /// Dropping the future midway leaves an unknown prefix of `buf`
         /// written.
+        #[doc = half_example!($setup, "writer.write_all(b\"xyz\").await?;\nlet mut buf = [0; 3];\nlet mut got = 0;\nwhile got < 3 {\n    got += server.read(&mut buf[got..]).await?;\n}\nassert_eq!(&buf, b\"xyz\");")]
         pub fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> WriteAll<'a> {
             WriteAll::new(self.stream_io(), buf)
         }
@@ -171,6 +197,7 @@ macro_rules! write_methods {
         /// # Errors
         ///
         /// The write's error.
+        #[doc = half_example!($setup, "let n = std::future::poll_fn(|cx| std::pin::Pin::new(&mut writer).poll_write(cx, b\"z\")).await?;\nassert_eq!(n, 1);")]
         pub fn poll_write(
             self: Pin<&mut Self>,
             cx: &mut Context<'_>,
@@ -185,6 +212,7 @@ macro_rules! write_methods {
         /// # Errors
         ///
         /// `NotConnected` if the connection is already gone.
+        #[doc = half_example!($setup, "writer.shutdown()?;\nlet mut all = Vec::new();\nserver.read_to_end(&mut all).await?;\nassert!(all.is_empty());")]
         pub fn shutdown(&self) -> io::Result<()> {
             self.shutdown_write()
         }
@@ -193,12 +221,13 @@ macro_rules! write_methods {
 
 /// Methods of every half: addresses and the shared stream.
 macro_rules! half_methods {
-    () => {
+    ($setup:expr) => {
         /// The address of the peer. See [`TcpStream::peer_addr`].
         ///
         /// # Errors
         ///
         /// `NotConnected` if the connection has been reset.
+        #[doc = half_example!($setup, "assert_eq!(reader.peer_addr()?, server.local_addr()?);\nassert_eq!(writer.peer_addr()?, server.local_addr()?);")]
         pub fn peer_addr(&self) -> io::Result<SocketAddr> {
             self.stream.peer_addr()
         }
@@ -208,6 +237,7 @@ macro_rules! half_methods {
         /// # Errors
         ///
         /// Only if the socket is in an unexpected state.
+        #[doc = half_example!($setup, "assert_eq!(reader.local_addr()?, server.peer_addr()?);\nassert_eq!(writer.local_addr()?, server.peer_addr()?);")]
         pub fn local_addr(&self) -> io::Result<SocketAddr> {
             self.stream.local_addr()
         }
@@ -220,6 +250,20 @@ macro_rules! half_methods {
         pub(crate) fn shutdown_write(&self) -> io::Result<()> {
             self.stream.shutdown_write()
         }
+    };
+}
+
+/// The halves, as the examples of the borrowed halves' methods make them.
+macro_rules! borrowed {
+    () => {
+        "let (mut reader, mut writer) = client.split();"
+    };
+}
+
+/// The halves, as the examples of the owned halves' methods make them.
+macro_rules! owned {
+    () => {
+        "let (mut reader, mut writer) = client.into_split();"
     };
 }
 
@@ -250,18 +294,18 @@ pub struct OwnedWriteHalf {
 }
 
 impl ReadHalf<'_> {
-    read_methods!();
-    half_methods!();
+    read_methods!(borrowed!());
+    half_methods!(borrowed!());
 }
 
 impl WriteHalf<'_> {
-    write_methods!();
-    half_methods!();
+    write_methods!(borrowed!());
+    half_methods!(borrowed!());
 }
 
 impl OwnedReadHalf {
-    read_methods!();
-    half_methods!();
+    read_methods!(owned!());
+    half_methods!(owned!());
 
     /// Puts the stream back together with its write half.
     ///
@@ -296,8 +340,8 @@ impl OwnedReadHalf {
 }
 
 impl OwnedWriteHalf {
-    write_methods!();
-    half_methods!();
+    write_methods!(owned!());
+    half_methods!(owned!());
 
     /// Puts the stream back together with its read half; see
     /// [`OwnedReadHalf::reunite`].

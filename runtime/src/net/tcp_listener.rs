@@ -178,6 +178,18 @@ impl TcpListener {
     /// # Errors
     ///
     /// Only if the socket is in an unexpected state.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     assert_ne!(listener.local_addr()?.port(), 0);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
@@ -195,6 +207,20 @@ impl TcpListener {
     /// # Cancellation
     ///
     /// Dropping the future accepts nothing and leaves no waker behind.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (_conn, peer) = listener.accept().await?;
+    ///     assert_eq!(peer, client.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn accept(&self) -> Accept<'_> {
         Accept {
             listener: self,
@@ -207,6 +233,20 @@ impl TcpListener {
     /// # Errors
     ///
     /// As for [`accept`](TcpListener::accept).
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let _client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (_conn, peer) = std::future::poll_fn(|cx| listener.poll_accept(cx)).await?;
+    ///     assert!(peer.ip().is_loopback());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         self.poll_accept_with(cx, None)
     }

@@ -193,6 +193,22 @@ impl TcpStream {
     /// # Cancellation
     ///
     /// Dropping the future reads nothing and leaves no waker behind.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     server.write_all(b"abc").await?;
+    ///     let mut buf = [0; 8];
+    ///     assert!(client.read(&mut buf).await? > 0);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> super::Read<'a> {
         super::Read::new(self.stream_io(), buf)
     }
@@ -203,6 +219,23 @@ impl TcpStream {
     /// # Cancellation
     ///
     /// Dropping the future keeps what was appended so far.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     server.write_all(b"abc").await?;
+    ///     drop(server);
+    ///     let mut all = Vec::new();
+    ///     assert_eq!(client.read_to_end(&mut all).await?, 3);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn read_to_end<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> super::ReadToEnd<'a> {
         super::ReadToEnd::new(self.stream_io(), buf)
     }
@@ -212,6 +245,20 @@ impl TcpStream {
     /// # Cancellation
     ///
     /// Dropping the future writes nothing and leaves no waker behind.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     assert_eq!(client.write(b"x").await?, 1);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn write<'a>(&'a mut self, buf: &'a [u8]) -> super::Write<'a> {
         super::Write::new(self.stream_io(), buf)
     }
@@ -226,6 +273,24 @@ impl TcpStream {
     /// # Cancellation
     ///
     /// Dropping the future midway leaves an unknown prefix of `buf` written.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     client.write_all(&[7; 100_000]).await?;
+    ///     drop(client);
+    ///     let mut all = Vec::new();
+    ///     server.read_to_end(&mut all).await?;
+    ///     assert_eq!(all.len(), 100_000);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> super::WriteAll<'a> {
         super::WriteAll::new(self.stream_io(), buf)
     }
@@ -235,6 +300,23 @@ impl TcpStream {
     ///
     /// The waker is stored once per task and not taken back if you stop
     /// polling (the next event wakes it, harmlessly).
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     server.write_all(b"z").await?;
+    ///     let mut buf = [0; 1];
+    ///     let n = std::future::poll_fn(|cx| std::pin::Pin::new(&mut client).poll_read(cx, &mut buf)).await?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -245,6 +327,21 @@ impl TcpStream {
 
     /// Attempts a write, registering the task's waker if the send buffer is
     /// full. The shape of `futures::io::AsyncWrite::poll_write`.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     let n = std::future::poll_fn(|cx| std::pin::Pin::new(&mut client).poll_write(cx, b"z")).await?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -268,6 +365,20 @@ impl TcpStream {
     /// # Errors
     ///
     /// `NotConnected` if the connection has been reset.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     assert_eq!(client.peer_addr()?, listener.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().peer_addr()
     }
@@ -277,6 +388,20 @@ impl TcpStream {
     /// # Errors
     ///
     /// Only if the socket is in an unexpected state.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     assert_eq!(client.local_addr()?, server.peer_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
@@ -287,6 +412,21 @@ impl TcpStream {
     /// # Errors
     ///
     /// If `setsockopt` fails.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     client.set_nodelay(true)?;
+    ///     assert!(client.nodelay()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.io.get_ref().set_nodelay(nodelay)
     }
@@ -296,6 +436,20 @@ impl TcpStream {
     /// # Errors
     ///
     /// If `getsockopt` fails.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     assert!(!client.nodelay()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn nodelay(&self) -> io::Result<bool> {
         self.io.get_ref().nodelay()
     }
@@ -306,6 +460,23 @@ impl TcpStream {
     /// # Errors
     ///
     /// If `setsockopt` fails.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     client.set_linger(Some(std::time::Duration::ZERO))?;
+    ///     drop(client); // a reset, not a FIN
+    ///     let mut buf = [0; 1];
+    ///     assert!(server.read(&mut buf).await.is_err());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_linger(&self, linger: Option<std::time::Duration>) -> io::Result<()> {
         sys::set_linger(self.io.get_ref(), linger)
     }
@@ -316,6 +487,22 @@ impl TcpStream {
     /// # Errors
     ///
     /// `NotConnected` if the connection is already gone.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     client.shutdown(std::net::Shutdown::Write)?;
+    ///     let mut all = Vec::new();
+    ///     assert_eq!(server.read_to_end(&mut all).await?, 0);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.get_ref().shutdown(how)
     }

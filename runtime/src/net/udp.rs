@@ -143,6 +143,19 @@ impl UdpSocket {
     /// # Cancellation
     ///
     /// Dropping the future sends nothing and leaves no waker behind.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::UdpSocket;
+    ///
+    /// runtime::block_on(async {
+    ///     let (a, b) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+    ///     a.connect(b.local_addr()?)?;
+    ///     assert_eq!(a.send(b"datagram").await?, 8);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn send<'a>(&'a self, buf: &'a [u8]) -> UdpSend<'a> {
         UdpSend {
             waiter: Waiter::new(self.io.registration(), Direction::Write),
@@ -162,6 +175,21 @@ impl UdpSocket {
     ///
     /// Dropping the future receives nothing (no datagram is lost) and
     /// leaves no waker behind.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::UdpSocket;
+    ///
+    /// runtime::block_on(async {
+    ///     let (a, b) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+    ///     b.connect(a.local_addr()?)?;
+    ///     a.send_to(b"hi", b.local_addr()?).await?;
+    ///     let mut buf = [0; 16];
+    ///     assert_eq!(b.recv(&mut buf).await?, 2);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn recv<'a>(&'a self, buf: &'a mut [u8]) -> UdpRecv<'a> {
         UdpRecv {
             waiter: Waiter::new(self.io.registration(), Direction::Read),
@@ -180,6 +208,18 @@ impl UdpSocket {
     /// # Cancellation
     ///
     /// Dropping the future sends nothing and leaves no waker behind.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::UdpSocket;
+    ///
+    /// runtime::block_on(async {
+    ///     let (a, b) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+    ///     assert_eq!(a.send_to(b"to b", b.local_addr()?).await?, 4);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn send_to<'a>(&'a self, buf: &'a [u8], target: SocketAddr) -> UdpSendTo<'a> {
         UdpSendTo {
             waiter: Waiter::new(self.io.registration(), Direction::Write),
@@ -198,6 +238,21 @@ impl UdpSocket {
     /// # Cancellation
     ///
     /// Dropping the future receives nothing and leaves no waker behind.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::UdpSocket;
+    ///
+    /// runtime::block_on(async {
+    ///     let (a, b) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+    ///     a.send_to(b"hello", b.local_addr()?).await?;
+    ///     let mut buf = [0; 16];
+    ///     let (n, from) = b.recv_from(&mut buf).await?;
+    ///     assert_eq!((n, from), (5, a.local_addr()?));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn recv_from<'a>(&'a self, buf: &'a mut [u8]) -> UdpRecvFrom<'a> {
         UdpRecvFrom {
             waiter: Waiter::new(self.io.registration(), Direction::Read),
@@ -211,6 +266,20 @@ impl UdpSocket {
     /// # Errors
     ///
     /// As for [`send_to`](UdpSocket::send_to).
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::UdpSocket;
+    ///
+    /// runtime::block_on(async {
+    ///     let (a, b) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+    ///     let to = b.local_addr()?;
+    ///     let n = std::future::poll_fn(|cx| a.poll_send_to(cx, b"x", to)).await?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_send_to(
         &self,
         cx: &mut Context<'_>,
@@ -226,6 +295,21 @@ impl UdpSocket {
     /// # Errors
     ///
     /// As for [`recv_from`](UdpSocket::recv_from).
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::UdpSocket;
+    ///
+    /// runtime::block_on(async {
+    ///     let (a, b) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+    ///     a.send_to(b"x", b.local_addr()?).await?;
+    ///     let mut buf = [0; 4];
+    ///     let (n, _) = std::future::poll_fn(|cx| b.poll_recv_from(cx, &mut buf)).await?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_recv_from(
         &self,
         cx: &mut Context<'_>,
@@ -239,6 +323,18 @@ impl UdpSocket {
     /// # Errors
     ///
     /// Only if the socket is in an unexpected state.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::UdpSocket;
+    ///
+    /// runtime::block_on(async {
+    ///     let socket = UdpSocket::bind("127.0.0.1:0")?;
+    ///     assert_ne!(socket.local_addr()?.port(), 0);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
@@ -248,6 +344,20 @@ impl UdpSocket {
     /// # Errors
     ///
     /// `NotConnected` before [`connect`](UdpSocket::connect).
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::UdpSocket;
+    ///
+    /// runtime::block_on(async {
+    ///     let (a, b) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+    ///     assert!(a.peer_addr().is_err());
+    ///     a.connect(b.local_addr()?)?;
+    ///     assert_eq!(a.peer_addr()?, b.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().peer_addr()
     }

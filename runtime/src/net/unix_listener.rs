@@ -115,6 +115,23 @@ impl UnixListener {
     /// # Errors
     ///
     /// Only if the socket is in an unexpected state.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{UnixListener, UnixStream};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("rt-doc-{}-{}", line!(), std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// runtime::block_on(async {
+    ///     let listener = UnixListener::bind(&path)?;
+    ///     assert_eq!(listener.local_addr()?.as_pathname(), Some(path.as_path()));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
@@ -129,6 +146,25 @@ impl UnixListener {
     /// # Cancellation
     ///
     /// Dropping the future accepts nothing and leaves no waker behind.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{UnixListener, UnixStream};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("rt-doc-{}-{}", line!(), std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// runtime::block_on(async {
+    ///     let listener = UnixListener::bind(&path)?;
+    ///     let _client = UnixStream::connect(&path).await?;
+    ///     let (_conn, peer) = listener.accept().await?;
+    ///     assert!(peer.is_unnamed());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn accept(&self) -> UnixAccept<'_> {
         UnixAccept {
             listener: self,
@@ -141,6 +177,24 @@ impl UnixListener {
     /// # Errors
     ///
     /// As for [`accept`](UnixListener::accept).
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{UnixListener, UnixStream};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("rt-doc-{}-{}", line!(), std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// runtime::block_on(async {
+    ///     let listener = UnixListener::bind(&path)?;
+    ///     let _client = UnixStream::connect(&path).await?;
+    ///     let (_conn, _peer) = std::future::poll_fn(|cx| listener.poll_accept(cx)).await?;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
         self.poll_accept_with(cx, None)
     }

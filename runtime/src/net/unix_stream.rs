@@ -159,6 +159,20 @@ impl UnixStream {
     /// # Cancellation
     ///
     /// Dropping the future reads nothing and leaves no waker behind.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::UnixStream;
+    ///
+    /// runtime::block_on(async {
+    ///     let (mut a, mut b) = UnixStream::pair()?;
+    ///     b.write_all(b"abc").await?;
+    ///     let mut buf = [0; 8];
+    ///     assert_eq!(a.read(&mut buf).await?, 3);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> Read<'a> {
         Read::new(self.stream_io(), buf)
     }
@@ -169,6 +183,21 @@ impl UnixStream {
     /// # Cancellation
     ///
     /// Dropping the future keeps what was appended so far.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::UnixStream;
+    ///
+    /// runtime::block_on(async {
+    ///     let (mut a, mut b) = UnixStream::pair()?;
+    ///     b.write_all(b"all of it").await?;
+    ///     drop(b);
+    ///     let mut all = Vec::new();
+    ///     assert_eq!(a.read_to_end(&mut all).await?, 9);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn read_to_end<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> ReadToEnd<'a> {
         ReadToEnd::new(self.stream_io(), buf)
     }
@@ -178,6 +207,18 @@ impl UnixStream {
     /// # Cancellation
     ///
     /// Dropping the future writes nothing and leaves no waker behind.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::UnixStream;
+    ///
+    /// runtime::block_on(async {
+    ///     let (mut a, _b) = UnixStream::pair()?;
+    ///     assert_eq!(a.write(b"some").await?, 4);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn write<'a>(&'a mut self, buf: &'a [u8]) -> Write<'a> {
         Write::new(self.stream_io(), buf)
     }
@@ -191,6 +232,22 @@ impl UnixStream {
     /// # Cancellation
     ///
     /// Dropping the future midway leaves an unknown prefix of `buf` written.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::UnixStream;
+    ///
+    /// runtime::block_on(async {
+    ///     let (mut a, mut b) = UnixStream::pair()?;
+    ///     a.write_all(&[1; 1000]).await?;
+    ///     drop(a);
+    ///     let mut got = Vec::new();
+    ///     b.read_to_end(&mut got).await?;
+    ///     assert_eq!(got.len(), 1000);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> WriteAll<'a> {
         WriteAll::new(self.stream_io(), buf)
     }
@@ -200,6 +257,22 @@ impl UnixStream {
     /// # Errors
     ///
     /// The read's error.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::UnixStream;
+    ///
+    /// runtime::block_on(async {
+    ///     use std::pin::Pin;
+    ///     let (mut a, mut b) = UnixStream::pair()?;
+    ///     b.write_all(b"z").await?;
+    ///     let mut buf = [0; 1];
+    ///     let n = std::future::poll_fn(|cx| Pin::new(&mut a).poll_read(cx, &mut buf)).await?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -213,6 +286,20 @@ impl UnixStream {
     /// # Errors
     ///
     /// The write's error.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::UnixStream;
+    ///
+    /// runtime::block_on(async {
+    ///     use std::pin::Pin;
+    ///     let (mut a, _b) = UnixStream::pair()?;
+    ///     let n = std::future::poll_fn(|cx| Pin::new(&mut a).poll_write(cx, b"z")).await?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -226,6 +313,18 @@ impl UnixStream {
     /// # Errors
     ///
     /// Only if the socket is in an unexpected state.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::UnixStream;
+    ///
+    /// runtime::block_on(async {
+    ///     let (a, _b) = UnixStream::pair()?;
+    ///     assert!(a.local_addr()?.is_unnamed());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
@@ -235,6 +334,18 @@ impl UnixStream {
     /// # Errors
     ///
     /// `NotConnected` once the connection is gone.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::UnixStream;
+    ///
+    /// runtime::block_on(async {
+    ///     let (a, _b) = UnixStream::pair()?;
+    ///     assert!(a.peer_addr()?.as_pathname().is_none());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().peer_addr()
     }
@@ -244,6 +355,20 @@ impl UnixStream {
     /// # Errors
     ///
     /// `NotConnected` if the connection is already gone.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::UnixStream;
+    ///
+    /// runtime::block_on(async {
+    ///     let (a, mut b) = UnixStream::pair()?;
+    ///     a.shutdown(std::net::Shutdown::Write)?;
+    ///     let mut rest = Vec::new();
+    ///     assert_eq!(b.read_to_end(&mut rest).await?, 0);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.get_ref().shutdown(how)
     }
