@@ -101,7 +101,9 @@ impl<T: AsFd> Async<T> {
     /// Registers a descriptor that is already non-blocking. `ready` is the
     /// initial readiness in both directions (see `Reactor::register`).
     pub(crate) fn with_readiness(inner: T, ready: bool, what: &str) -> io::Result<Async<T>> {
-        let registration = Registration::new(inner.as_fd(), ready, what)?;
+        // SAFETY: `Async` owns `inner`, and so the descriptor, until `Drop`
+        // or `into_inner`, and both deregister it while it is still open.
+        let registration = unsafe { Registration::new(inner.as_fd(), ready, what)? };
         Ok(Async {
             registration,
             inner: Some(inner),

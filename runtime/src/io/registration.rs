@@ -39,7 +39,20 @@ impl Registration {
     /// Registers `fd` with the current runtime's reactor. `ready` is the
     /// initial readiness (see `Reactor::register`); `what` names the caller
     /// in the error returned outside a runtime.
-    pub(crate) fn new(fd: BorrowedFd<'_>, ready: bool, what: &str) -> io::Result<Registration> {
+    ///
+    /// # Safety
+    ///
+    /// The caller must call [`Registration::deregister`] with the same
+    /// descriptor, while it is still open, before it is closed: `polling`
+    /// asks that a source be deleted from the poller before it is closed
+    /// (another descriptor could reuse the number while still registered).
+    /// [`Async`](super::Async), the only caller, owns the descriptor and
+    /// deregisters it in `Drop` and in `into_inner`.
+    pub(crate) unsafe fn new(
+        fd: BorrowedFd<'_>,
+        ready: bool,
+        what: &str,
+    ) -> io::Result<Registration> {
         let Some(core) = context::try_current() else {
             return Err(io::Error::other(format!(
                 "{what} must be called inside a runtime (inside runtime::block_on)"
