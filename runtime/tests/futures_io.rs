@@ -170,3 +170,36 @@ fn close_shuts_down_the_write_side_only() {
         });
     });
 }
+
+#[test]
+fn one_task_reads_while_another_writes_through_shared_references() {
+    watchdog(30, || {
+        runtime::block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let echo = runtime::spawn(async move {
+                let (conn, _) = listener.accept().await?;
+                futures_lite::io::copy(&conn, &mut &conn).await?;
+                (&conn).close().await
+            });
+            let stream = std::rc::Rc::new(TcpStream::connect(addr).await.unwrap());
+            let data = vec![3u8; 2_000_000];
+            let expected = data.len();
+            let writer = stream.clone();
+            let writing = runtime::spawn(async move {
+                let mut shared = &*writer;
+                shared.write_all(&data).await?;
+                shared.close().await
+            });
+            let mut got = Vec::new();
+            let mut shared = &*stream;
+            timeout(LIMIT, shared.read_to_end(&mut got))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(got.len(), expected);
+            writing.await.unwrap().unwrap();
+            echo.await.unwrap().unwrap();
+        });
+    });
+}
