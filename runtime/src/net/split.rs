@@ -268,18 +268,75 @@ macro_rules! owned {
 }
 
 /// The read side of a borrowed [`TcpStream`], from [`TcpStream::split`].
+///
+/// # Examples
+///
+/// ```
+/// use runtime::net::{TcpListener, TcpStream};
+///
+/// runtime::block_on(async {
+///     let listener = TcpListener::bind("127.0.0.1:0")?;
+///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+///     let (mut server, _) = listener.accept().await?;
+///     let (mut reader, _writer) = client.split();
+///     server.write_all(b"r").await?;
+///     let mut buf = [0; 1];
+///     assert_eq!(reader.read(&mut buf).await?, 1);
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Debug)]
 pub struct ReadHalf<'a> {
     stream: &'a TcpStream,
 }
 
 /// The write side of a borrowed [`TcpStream`], from [`TcpStream::split`].
+///
+/// # Examples
+///
+/// ```
+/// use runtime::net::{TcpListener, TcpStream};
+///
+/// runtime::block_on(async {
+///     let listener = TcpListener::bind("127.0.0.1:0")?;
+///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+///     let (mut server, _) = listener.accept().await?;
+///     let (_reader, mut writer) = client.split();
+///     writer.write_all(b"w").await?;
+///     let mut buf = [0; 1];
+///     assert_eq!(server.read(&mut buf).await?, 1);
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Debug)]
 pub struct WriteHalf<'a> {
     stream: &'a TcpStream,
 }
 
 /// The read side of a [`TcpStream`], from [`TcpStream::into_split`].
+///
+/// # Examples
+///
+/// ```
+/// use runtime::net::{TcpListener, TcpStream};
+///
+/// runtime::block_on(async {
+///     let listener = TcpListener::bind("127.0.0.1:0")?;
+///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+///     let (mut server, _) = listener.accept().await?;
+///     let (mut reader, _writer) = client.into_split();
+///     let task = runtime::spawn(async move {
+///         let mut buf = [0; 1];
+///         reader.read(&mut buf).await
+///     });
+///     server.write_all(b"r").await?;
+///     assert_eq!(task.await.unwrap()?, 1);
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Debug)]
 pub struct OwnedReadHalf {
     stream: Rc<TcpStream>,
@@ -288,6 +345,25 @@ pub struct OwnedReadHalf {
 /// The write side of a [`TcpStream`], from [`TcpStream::into_split`].
 /// Dropping it does not shut the stream down: see
 /// [`shutdown`](OwnedWriteHalf::shutdown).
+///
+/// # Examples
+///
+/// ```
+/// use runtime::net::{TcpListener, TcpStream};
+///
+/// runtime::block_on(async {
+///     let listener = TcpListener::bind("127.0.0.1:0")?;
+///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+///     let (mut server, _) = listener.accept().await?;
+///     let (_reader, mut writer) = client.into_split();
+///     let task = runtime::spawn(async move { writer.write_all(b"w").await });
+///     task.await.unwrap()?;
+///     let mut buf = [0; 1];
+///     assert_eq!(server.read(&mut buf).await?, 1);
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Debug)]
 pub struct OwnedWriteHalf {
     stream: Rc<TcpStream>,
@@ -366,6 +442,27 @@ fn reunite(read: OwnedReadHalf, write: OwnedWriteHalf) -> Result<TcpStream, Reun
 
 /// The error of [`OwnedReadHalf::reunite`]: the halves came from different
 /// streams. Both are handed back.
+///
+/// # Examples
+///
+/// ```
+/// use runtime::net::{TcpListener, TcpStream};
+///
+/// runtime::block_on(async {
+///     let listener = TcpListener::bind("127.0.0.1:0")?;
+///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+///     let (mut server, _) = listener.accept().await?;
+///     let other = TcpStream::connect(listener.local_addr()?).await?;
+///     let (read, _) = client.into_split();
+///     let (_, write) = other.into_split();
+///     let err = read.reunite(write).unwrap_err();
+///     println!("{err}");
+///     let runtime::net::ReuniteError(_read, _write) = err;
+///     drop(server);
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Debug)]
 pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
 
