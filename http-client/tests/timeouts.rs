@@ -24,8 +24,8 @@ fn connect_times_out_on_a_full_accept_queue() {
         let (result, elapsed, addr) = run(move || async move {
             // Backlog 0 queues one connection; with it taken and never accepted,
             // the kernel drops further SYNs, so a connect hangs in SYN_SENT.
-            let listener = TcpListener::bind_with_backlog("127.0.0.1:0".parse().unwrap(), 0)
-                .expect("binding a listener");
+            let listener =
+                TcpListener::bind_with_backlog("127.0.0.1:0", 0).expect("binding a listener");
             let addr = listener.local_addr().unwrap();
             let mut queued = Vec::new();
             let full = (0..8).any(|_| {

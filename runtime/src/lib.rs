@@ -38,7 +38,10 @@
 //! * Sockets are registered once, edge-triggered (where the poller has no
 //!   edge mode, as with `poll(2)`, oneshot and re-armed before each wait);
 //!   an operation is tried first and only waits when the kernel says
-//!   `WouldBlock`.
+//!   `WouldBlock`. [`io::Async`] does this for any descriptor (a pipe, an
+//!   eventfd, a std socket); the [`net`] sockets (TCP, UDP, Unix) are thin
+//!   layers over it, and with the default feature `futures-io` the streams
+//!   implement `futures_io::AsyncRead`/`AsyncWrite`.
 //!
 //! # Example
 //!
@@ -47,7 +50,7 @@
 //! use runtime::{net::{TcpListener, TcpStream}, time::timeout};
 //!
 //! runtime::block_on(async {
-//!     let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+//!     let listener = TcpListener::bind("127.0.0.1:0")?;
 //!     let addr = listener.local_addr()?;
 //!     runtime::spawn(async move {
 //!         while let Ok((mut conn, _)) = listener.accept().await {
@@ -79,15 +82,17 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 // The floors, bottom-up (a module imports only from its own floor or
-// below): leaves (`task_ref`, `coop`, `trace`, `stats`, `blocking`, and
-// `sync`, which needs only std and `coop`) and
-// `remote` → `reactor` → `executor` → `context` → the public API
-// (`runtime`, `time`, `net`, `combinators`).
+// below): leaves (`task_ref`, `coop`, `trace`, `stats`, `blocking`, `sys`
+// for the platform's system calls, and `sync`, which needs only std and
+// `coop`) and `remote` → `reactor` → `executor` → `context` → the public
+// API (`runtime`, `per_core`, `time`, `io`, then `net` on `io`,
+// `combinators`).
 mod blocking;
 mod coop;
 mod remote;
 mod stats;
 pub mod sync;
+mod sys;
 mod task_ref;
 pub mod trace;
 
@@ -99,6 +104,7 @@ mod context;
 
 mod combinators;
 pub mod guide;
+pub mod io;
 pub mod net;
 mod per_core;
 mod runtime;

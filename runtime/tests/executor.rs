@@ -340,7 +340,7 @@ fn busy_task_cannot_starve_timers_and_sockets() {
 
             let sockets = runtime::spawn(async {
                 let start = Instant::now();
-                let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+                let listener = TcpListener::bind("127.0.0.1:0")?;
                 let addr = listener.local_addr()?;
                 let server = runtime::spawn(async move {
                     let (mut conn, _) = listener.accept().await?;

@@ -62,7 +62,7 @@ fn dropping_a_runtime_drops_every_task_and_closes_every_socket() {
             }
             // Waiting to accept, and waiting to read on both ends of
             // connections that never carry a byte.
-            let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
             let addr = listener.local_addr().unwrap();
             let mut clients = Vec::new();
             for _ in 0..EACH {
@@ -119,7 +119,7 @@ fn block_on_drops_tasks_left_when_it_returns() {
         let drops = Arc::new(AtomicUsize::new(0));
         let d = drops.clone();
         runtime::block_on(async move {
-            let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
             drop(runtime::spawn(holding(DropFlag(d.clone()), async move {
                 listener.accept().await.map(|_| ())
             })));

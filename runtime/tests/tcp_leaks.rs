@@ -86,7 +86,7 @@ fn thousand_mixed_connections_leak_nothing() {
         rt.block_on(async {
             let before = runtime::stats();
             let fds_in_runtime = open_fds();
-            let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
             let addr = listener.local_addr().unwrap();
             let refused = {
                 let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -53,7 +53,7 @@
 //! | file | what to look for | chapter |
 //! | --- | --- | --- |
 //! | `lib.rs` | the crate docs and diagram; what is public | all |
-//! | `combinators/yield_now.rs`, `race.rs`, `join.rs`, `maybe_done.rs`, `join_all.rs`, `mod.rs` | small hand-written futures | 1 |
+//! | `combinators/yield_now.rs`, `race.rs`, `join.rs`, `maybe_done.rs`, `join_all.rs`, `select.rs`, `mod.rs` | small hand-written futures and the [`select!`](crate::select!) macro | 1 |
 //! | `task_ref.rs`, `executor/task.rs` | `TaskRef` (a task's address); `TaskCell`, `Harness`: a task's one allocation | 1, 3 |
 //! | `executor/waker.rs` | the packed waker, `task_waker`, the local/remote `wake` | 2 |
 //! | `remote.rs` | what other threads touch: the registry, `Shared`, the remote queue | 2 |
@@ -61,14 +61,16 @@
 //! | `executor/` (`mod.rs`, `slot.rs`, `join_slot.rs`, `shutdown.rs`) | `Slot` and its transitions, `Core::schedule`, `block_on`, `run_task`, join handles, shutdown | 3 |
 //! | `executor/join_handle.rs`, `executor/join_error.rs` | [`JoinHandle`](crate::JoinHandle), [`JoinError`](crate::JoinError) | 3 |
 //! | `runtime.rs` | [`Runtime`](crate::Runtime), [`Builder`](crate::Builder), the free functions | 3 |
+//! | `per_core/` (`mod.rs`, `affinity.rs`) | [`per_core`](crate::per_core): one runtime per thread; CPU pinning | 9 |
 //! | `stats.rs`, `trace.rs` | [`Stats`](crate::Stats), the [`trace`](crate::trace) | 3, 4 |
-//! | `reactor/mod.rs`, `reactor/source.rs` | `Source`, `register`, `poll_ready`, `poll_events`, `wait` | 4, 5 |
-//! | `net/io.rs` | `Io::poll_io`: the readiness loop; deregister before close | 4, 6 |
+//! | `reactor/mod.rs`, `reactor/source.rs`, `reactor/mode.rs` | `Source`, `register`, `poll_ready`, `poll_events`, `wait`; edge or oneshot | 4, 5 |
+//! | `reactor/waiters.rs` | the wakers waiting on one direction of a source | 4 |
+//! | `io/` (`registration.rs`, `async_fd.rs`, `stream.rs`) | `Registration::poll_io`: the readiness loop; [`Async`](crate::io::Async); deregister before close | 4, 6 |
 //! | `coop.rs` | the per-poll [`BUDGET`](crate::BUDGET) | 4 |
-//! | `net/tcp_stream.rs`, `net/tcp_listener.rs`, `net/futures.rs`, `net/mod.rs` | the socket types and their futures | 4, 6 |
+//! | `net/` (`tcp_*.rs`, `split.rs`, `udp.rs`, `unix_*.rs`, `futures.rs`, `futures_io.rs`) | the socket types and their futures | 4, 6 |
 //! | `reactor/timers.rs` | the `BTreeMap` timer store | 5 |
 //! | `time/mod.rs`, `time/sleep.rs`, `time/timeout.rs`, `time/interval.rs` | [`Sleep`](crate::time::Sleep), [`timeout`](crate::time::timeout), [`interval`](crate::time::interval) | 5 |
-//! | `net/sys.rs` | the system calls std lacks, through `rustix` | 6 |
+//! | `sys.rs` | the system calls std lacks, through `rustix` | 6 |
 //! | `net/resolve.rs`, `blocking.rs` | [`lookup_host`](crate::net::lookup_host), [`spawn_blocking`](crate::spawn_blocking) | 2, 6 |
 //! | `sync/` (`waiters.rs`, `mpsc/`, `mutex.rs`, `semaphore.rs`, `notify.rs`, `oneshot.rs`, `broadcast/`, `block.rs`) | [`sync`](crate::sync): the waiter list and the primitives built on it | 8 |
 //!

@@ -1,9 +1,14 @@
-//! The futures behind [`TcpStream`]'s `read`, `read_to_end`, `write` and
-//! `write_all`: thin loops over `poll_read`/`poll_write`.
+//! The futures behind the `read`, `read_to_end`, `write` and `write_all` of
+//! every stream socket ([`TcpStream`], its halves, [`UnixStream`]): thin
+//! loops over `io::StreamHandle`'s `poll_read`/`poll_write`.
 //!
-//! Each remembers whether it left a waker in the reactor (it returned
-//! `Pending`), and if it is dropped in that state it takes the waker back, so
-//! a cancelled operation leaves nothing behind.
+//! Each keeps a ticket for the waker it left in the reactor (it returned
+//! `Pending`), and if it is dropped in that state it takes that waker back,
+//! and only that one, so a cancelled operation leaves nothing behind and
+//! disturbs no other task waiting on the same socket.
+//!
+//! [`TcpStream`]: super::TcpStream
+//! [`UnixStream`]: super::UnixStream
 
 use std::fmt;
 use std::future::Future;
@@ -11,7 +16,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::TcpStream;
+use crate::io::{StreamHandle, Waiter};
 use crate::reactor::Direction;
 
 /// Reads that grow a buffer ask for at least this much room per read.
@@ -19,37 +24,24 @@ const MIN_READ: usize = 8 * 1024;
 /// ...and read at most this much at a time.
 const MAX_READ: usize = 256 * 1024;
 
-/// Forgets the stream's waker for `dir` when dropped while waiting.
+/// A stream and this future's claim on its waker slot, which `Waiter`
+/// takes back if the future is dropped while it waits.
 struct WaitGuard<'a> {
-    stream: &'a mut TcpStream,
-    dir: Direction,
-    waiting: bool,
+    stream: StreamHandle<'a>,
+    waiter: Waiter<'a>,
 }
 
 impl<'a> WaitGuard<'a> {
-    fn new(stream: &'a mut TcpStream, dir: Direction) -> Self {
+    fn new(stream: StreamHandle<'a>, dir: Direction) -> Self {
         WaitGuard {
             stream,
-            dir,
-            waiting: false,
-        }
-    }
-
-    fn track<T>(&mut self, poll: Poll<T>) -> Poll<T> {
-        self.waiting = poll.is_pending();
-        poll
-    }
-}
-
-impl Drop for WaitGuard<'_> {
-    fn drop(&mut self) {
-        if self.waiting {
-            self.stream.clear_waker(self.dir);
+            waiter: Waiter::new(stream.registration(), dir),
         }
     }
 }
 
-/// The future returned by [`TcpStream::read`].
+/// The future returned by [`TcpStream::read`](super::TcpStream::read) (and
+/// the other streams' `read`).
 #[must_use = "futures do nothing unless awaited"]
 pub struct Read<'a> {
     guard: WaitGuard<'a>,
@@ -57,7 +49,7 @@ pub struct Read<'a> {
 }
 
 impl<'a> Read<'a> {
-    pub(crate) fn new(stream: &'a mut TcpStream, buf: &'a mut [u8]) -> Self {
+    pub(crate) fn new(stream: StreamHandle<'a>, buf: &'a mut [u8]) -> Self {
         Read {
             guard: WaitGuard::new(stream, Direction::Read),
             buf,
@@ -70,12 +62,13 @@ impl Future for Read<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let poll = this.guard.stream.poll_read_ref(cx, this.buf);
-        this.guard.track(poll)
+        let guard = &mut this.guard;
+        let poll = guard.stream.poll_read(cx, this.buf, guard.waiter.ticket());
+        guard.waiter.track(poll)
     }
 }
 
-/// The future returned by [`TcpStream::read_to_end`].
+/// The future returned by [`TcpStream::read_to_end`](super::TcpStream::read_to_end).
 #[must_use = "futures do nothing unless awaited"]
 pub struct ReadToEnd<'a> {
     guard: WaitGuard<'a>,
@@ -84,7 +77,7 @@ pub struct ReadToEnd<'a> {
 }
 
 impl<'a> ReadToEnd<'a> {
-    pub(crate) fn new(stream: &'a mut TcpStream, buf: &'a mut Vec<u8>) -> Self {
+    pub(crate) fn new(stream: StreamHandle<'a>, buf: &'a mut Vec<u8>) -> Self {
         let start_len = buf.len();
         ReadToEnd {
             guard: WaitGuard::new(stream, Direction::Read),
@@ -110,8 +103,11 @@ impl Future for ReadToEnd<'_> {
             // read), read into it, and cut back to what was read.
             let window = (this.buf.capacity() - len).min(MAX_READ);
             this.buf.resize(len + window, 0);
-            let poll = this.guard.stream.poll_read_ref(cx, &mut this.buf[len..]);
-            let read = match this.guard.track(poll) {
+            let guard = &mut this.guard;
+            let poll = guard
+                .stream
+                .poll_read(cx, &mut this.buf[len..], guard.waiter.ticket());
+            let read = match guard.waiter.track(poll) {
                 Poll::Ready(Ok(n)) => n,
                 Poll::Ready(Err(e)) => {
                     this.buf.truncate(len);
@@ -130,7 +126,7 @@ impl Future for ReadToEnd<'_> {
     }
 }
 
-/// The future returned by [`TcpStream::write`].
+/// The future returned by [`TcpStream::write`](super::TcpStream::write).
 #[must_use = "futures do nothing unless awaited"]
 pub struct Write<'a> {
     guard: WaitGuard<'a>,
@@ -138,7 +134,7 @@ pub struct Write<'a> {
 }
 
 impl<'a> Write<'a> {
-    pub(crate) fn new(stream: &'a mut TcpStream, buf: &'a [u8]) -> Self {
+    pub(crate) fn new(stream: StreamHandle<'a>, buf: &'a [u8]) -> Self {
         Write {
             guard: WaitGuard::new(stream, Direction::Write),
             buf,
@@ -151,12 +147,13 @@ impl Future for Write<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let poll = this.guard.stream.poll_write_ref(cx, this.buf);
-        this.guard.track(poll)
+        let guard = &mut this.guard;
+        let poll = guard.stream.poll_write(cx, this.buf, guard.waiter.ticket());
+        guard.waiter.track(poll)
     }
 }
 
-/// The future returned by [`TcpStream::write_all`].
+/// The future returned by [`TcpStream::write_all`](super::TcpStream::write_all).
 #[must_use = "futures do nothing unless awaited"]
 pub struct WriteAll<'a> {
     guard: WaitGuard<'a>,
@@ -164,7 +161,7 @@ pub struct WriteAll<'a> {
 }
 
 impl<'a> WriteAll<'a> {
-    pub(crate) fn new(stream: &'a mut TcpStream, buf: &'a [u8]) -> Self {
+    pub(crate) fn new(stream: StreamHandle<'a>, buf: &'a [u8]) -> Self {
         WriteAll {
             guard: WaitGuard::new(stream, Direction::Write),
             buf,
@@ -178,8 +175,9 @@ impl Future for WriteAll<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         while !this.buf.is_empty() {
-            let poll = this.guard.stream.poll_write_ref(cx, this.buf);
-            match this.guard.track(poll) {
+            let guard = &mut this.guard;
+            let poll = guard.stream.poll_write(cx, this.buf, guard.waiter.ticket());
+            match guard.waiter.track(poll) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
@@ -195,8 +193,7 @@ macro_rules! debug_future {
         impl fmt::Debug for $name<'_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_struct(stringify!($name))
-                    .field("stream", &self.guard.stream)
-                    .field("waiting", &self.guard.waiting)
+                    .field("waiter", &self.guard.waiter)
                     .finish_non_exhaustive()
             }
         }

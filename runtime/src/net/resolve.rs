@@ -43,3 +43,24 @@ pub async fn lookup_host(host_port: &str) -> io::Result<Vec<SocketAddr>> {
         ))),
     }
 }
+
+/// Runs `f` on each address `addrs` resolves to until one succeeds, as
+/// std's `bind` and `connect` do; the last error otherwise.
+pub(crate) fn each_addr<T>(
+    addrs: impl ToSocketAddrs,
+    mut f: impl FnMut(&SocketAddr) -> io::Result<T>,
+) -> io::Result<T> {
+    let mut last_error = None;
+    for addr in addrs.to_socket_addrs()? {
+        match f(&addr) {
+            Ok(t) => return Ok(t),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the address resolved to no socket addresses",
+        )
+    }))
+}

@@ -3,21 +3,26 @@
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
-use super::io::Io;
-use super::{TcpStream, sys};
+use super::TcpStream;
+use super::resolve::each_addr;
+use crate::io::{Async, Waiter};
 use crate::reactor::Direction;
+use crate::reactor::Ticket;
+use crate::sys;
 
 /// Backlog of [`TcpListener::bind`]: connections the kernel completes and
 /// queues before `accept` takes them (capped by `net.core.somaxconn`).
 pub const DEFAULT_BACKLOG: i32 = 1024;
 
-/// A TCP socket listening for connections, registered with the reactor.
+/// A TCP socket listening for connections, registered with the reactor (a
+/// thin layer over [`Async`]`<std::net::TcpListener>`).
 ///
 /// # Examples
 ///
@@ -25,7 +30,7 @@ pub const DEFAULT_BACKLOG: i32 = 1024;
 /// use runtime::net::{TcpListener, TcpStream};
 ///
 /// runtime::block_on(async {
-///     let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+///     let listener = TcpListener::bind("127.0.0.1:0")?;
 ///     let addr = listener.local_addr()?;
 ///     let _client = TcpStream::connect(addr).await?;
 ///     let (_conn, peer) = listener.accept().await?;
@@ -35,19 +40,44 @@ pub const DEFAULT_BACKLOG: i32 = 1024;
 /// # std::io::Result::Ok(())
 /// ```
 pub struct TcpListener {
-    io: Io<std::net::TcpListener>,
+    io: Async<std::net::TcpListener>,
 }
 
 impl TcpListener {
     /// Binds to `addr` (port 0 picks a free port) and listens, with a backlog
     /// of [`DEFAULT_BACKLOG`]. Not async: binding never waits.
     ///
+    /// `addr` is anything [`std::net::ToSocketAddrs`] accepts: a
+    /// [`SocketAddr`], `"127.0.0.1:8080"`, `("localhost", 8080)`. Each
+    /// resolved address is tried in turn until one binds, as std does. An
+    /// address literal never blocks; a host *name* is resolved by the system
+    /// resolver (`getaddrinfo`) on this thread, which may block the loop: for
+    /// names, prefer resolving with [`lookup_host`](super::lookup_host) first.
+    ///
     /// # Errors
     ///
-    /// `AddrInUse`, `PermissionDenied` (ports below 1024), or an error if
+    /// `AddrInUse`, `PermissionDenied` (ports below 1024), a resolution
+    /// error, `InvalidInput` if `addr` resolves to nothing, or an error if
     /// called outside a runtime (the socket is registered with the current
-    /// runtime's reactor).
-    pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    /// runtime's reactor). With several addresses, the last one's error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::{Ipv4Addr, SocketAddr};
+    /// use runtime::net::TcpListener;
+    ///
+    /// runtime::block_on(async {
+    ///     let a = TcpListener::bind("127.0.0.1:0")?;
+    ///     let b = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+    ///     let c = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    ///     assert_ne!(a.local_addr()?, b.local_addr()?);
+    ///     assert!(c.local_addr()?.ip().is_loopback());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
         TcpListener::bind_with_backlog(addr, DEFAULT_BACKLOG)
     }
 
@@ -56,11 +86,90 @@ impl TcpListener {
     /// # Errors
     ///
     /// As for [`bind`](TcpListener::bind).
-    pub fn bind_with_backlog(addr: SocketAddr, backlog: i32) -> io::Result<TcpListener> {
-        let fd = sys::listener(&addr, backlog)?;
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::TcpListener;
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind_with_backlog("127.0.0.1:0", 16)?;
+    ///     assert_ne!(listener.local_addr()?.port(), 0);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn bind_with_backlog(addr: impl ToSocketAddrs, backlog: i32) -> io::Result<TcpListener> {
+        each_addr(addr, |addr| TcpListener::listen(addr, backlog, false))
+    }
+
+    /// Like [`bind`](TcpListener::bind), with `SO_REUSEPORT` set before
+    /// binding: several listeners (one per core, each on its own runtime)
+    /// may bind the same address, and the kernel spreads incoming
+    /// connections over them. Every listener on the port must set it.
+    ///
+    /// # Errors
+    ///
+    /// As for [`bind`](TcpListener::bind); `Unsupported` on a platform
+    /// without `SO_REUSEPORT`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::TcpListener;
+    ///
+    /// runtime::block_on(async {
+    ///     let first = TcpListener::bind_reuse_port("127.0.0.1:0")?;
+    ///     let addr = first.local_addr()?;
+    ///     let second = TcpListener::bind_reuse_port(addr)?;
+    ///     assert_eq!(second.local_addr()?, addr);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn bind_reuse_port(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        each_addr(addr, |addr| {
+            TcpListener::listen(addr, DEFAULT_BACKLOG, true)
+        })
+    }
+
+    fn listen(addr: &SocketAddr, backlog: i32, reuse_port: bool) -> io::Result<TcpListener> {
+        let fd = sys::listener(addr, backlog, reuse_port)?;
         // Connections that arrived before registration are reported by
         // epoll at once, so there is no need to try `accept` first.
-        let io = Io::new(std::net::TcpListener::from(fd), false, "TcpListener::bind")?;
+        let listener = std::net::TcpListener::from(fd);
+        let io = Async::with_readiness(listener, false, "TcpListener::bind")?;
+        Ok(TcpListener { io })
+    }
+
+    /// Takes over a listening std socket: puts it in non-blocking mode and
+    /// registers it with the current runtime's reactor (so a listener bound
+    /// on one thread can be handed to the runtime of another).
+    ///
+    /// # Errors
+    ///
+    /// If the socket cannot be made non-blocking or registered, or if called
+    /// outside a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// runtime::block_on(async move {
+    ///     let listener = TcpListener::from_std(std_listener)?;
+    ///     let _client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (_conn, peer) = listener.accept().await?;
+    ///     assert!(peer.ip().is_loopback());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        listener.set_nonblocking(true)?;
+        // Connections may already be queued: try `accept` before waiting.
+        let io = Async::with_readiness(listener, true, "TcpListener::from_std")?;
         Ok(TcpListener { io })
     }
 
@@ -69,14 +178,26 @@ impl TcpListener {
     /// # Errors
     ///
     /// Only if the socket is in an unexpected state.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     assert_ne!(listener.local_addr()?.port(), 0);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
 
     /// Waits for the next connection.
     ///
-    /// Only one task should accept on a listener at a time: the reactor
-    /// keeps one waiting task per direction, and the latest one wins.
+    /// Several tasks may accept on one listener at once: each new
+    /// connection wakes them all, and one of them gets it.
     ///
     /// # Errors
     ///
@@ -86,16 +207,58 @@ impl TcpListener {
     /// # Cancellation
     ///
     /// Dropping the future accepts nothing and leaves no waker behind.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (_conn, peer) = listener.accept().await?;
+    ///     assert_eq!(peer, client.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn accept(&self) -> Accept<'_> {
         Accept {
             listener: self,
-            waiting: false,
+            waiter: Waiter::new(self.io.registration(), Direction::Read),
         }
     }
 
     /// Polls for the next connection (for hand-written futures).
+    ///
+    /// # Errors
+    ///
+    /// As for [`accept`](TcpListener::accept).
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let _client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (_conn, peer) = std::future::poll_fn(|cx| listener.poll_accept(cx)).await?;
+    ///     assert!(peer.ip().is_loopback());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        match self.io.poll_io(Direction::Read, cx, |l| sys::accept(l)) {
+        self.poll_accept_with(cx, None)
+    }
+
+    fn poll_accept_with(
+        &self,
+        cx: &mut Context<'_>,
+        ticket: Option<&mut Ticket>,
+    ) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
+        let registration = self.io.registration();
+        let listener = self.io.get_ref();
+        match registration.poll_io(Direction::Read, cx, ticket, || sys::accept(listener)) {
             Poll::Ready(Ok((fd, peer))) => {
                 Poll::Ready(TcpStream::from_accepted(fd).map(|s| (s, peer)))
             }
@@ -115,7 +278,7 @@ impl TcpListener {
     /// use runtime::net::{TcpListener, TcpStream};
     ///
     /// runtime::block_on(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
     ///     let addr = listener.local_addr()?;
     ///     let _client = TcpStream::connect(addr).await?;
     ///     let mut incoming = listener.incoming();
@@ -128,8 +291,14 @@ impl TcpListener {
     pub fn incoming(&self) -> Incoming<'_> {
         Incoming {
             listener: self,
-            waiting: false,
+            waiter: Waiter::new(self.io.registration(), Direction::Read),
         }
+    }
+}
+
+impl AsFd for TcpListener {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.as_fd()
     }
 }
 
@@ -145,24 +314,16 @@ impl fmt::Debug for TcpListener {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Accept<'a> {
     listener: &'a TcpListener,
-    waiting: bool,
+    waiter: Waiter<'a>,
 }
 
 impl Future for Accept<'_> {
     type Output = io::Result<(TcpStream, SocketAddr)>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let poll = self.listener.poll_accept(cx);
-        self.waiting = poll.is_pending();
-        poll
-    }
-}
-
-impl Drop for Accept<'_> {
-    fn drop(&mut self) {
-        if self.waiting {
-            self.listener.io.clear_waker(Direction::Read);
-        }
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let poll = this.listener.poll_accept_with(cx, this.waiter.ticket());
+        this.waiter.track(poll)
     }
 }
 
@@ -182,24 +343,18 @@ impl fmt::Debug for Accept<'_> {
 #[must_use = "streams do nothing unless polled"]
 pub struct Incoming<'a> {
     listener: &'a TcpListener,
-    waiting: bool,
+    waiter: Waiter<'a>,
 }
 
 impl Stream for Incoming<'_> {
     type Item = io::Result<TcpStream>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let poll = self.listener.poll_accept(cx);
-        self.waiting = poll.is_pending();
-        poll.map(|r| Some(r.map(|(stream, _)| stream)))
-    }
-}
-
-impl Drop for Incoming<'_> {
-    fn drop(&mut self) {
-        if self.waiting {
-            self.listener.io.clear_waker(Direction::Read);
-        }
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        let poll = this.listener.poll_accept_with(cx, this.waiter.ticket());
+        this.waiter
+            .track(poll)
+            .map(|r| Some(r.map(|(stream, _)| stream)))
     }
 }
 

@@ -17,24 +17,30 @@
 
 use std::fmt;
 use std::future::Future;
-use std::io::{self, Read as _, Write as _};
+use std::io;
 use std::net::{Shutdown, SocketAddr};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::io::Io;
-use super::sys;
+use crate::io::{Async, StreamHandle};
 use crate::reactor::Direction;
+use crate::sys;
 
 /// A TCP connection registered with the runtime's reactor.
 ///
 /// Get one with [`TcpStream::connect`] (or [`connect_host`](TcpStream::connect_host)
 /// for a `"host:port"` name) or from [`TcpListener::accept`](super::TcpListener::accept).
 /// Reads and writes are futures; [`poll_read`](TcpStream::poll_read) and
-/// [`poll_write`](TcpStream::poll_write) serve hand-written futures.
+/// [`poll_write`](TcpStream::poll_write) serve hand-written futures, and
+/// with the default feature `futures-io` both `TcpStream` and `&TcpStream`
+/// implement `futures_io::AsyncRead` and `AsyncWrite` (`poll_flush` does
+/// nothing; `poll_close` shuts down the write half). Through `&TcpStream`
+/// one task may read while another writes; [`split`](TcpStream::split) and
+/// [`into_split`](TcpStream::into_split) give the two sides names.
 ///
-/// Dropping the stream removes it from the reactor and then closes it.
+/// It is a thin layer over [`Async`]`<std::net::TcpStream>`. Dropping the
+/// stream removes it from the reactor and then closes it.
 ///
 /// # Examples
 ///
@@ -42,7 +48,7 @@ use crate::reactor::Direction;
 /// use runtime::net::{TcpListener, TcpStream};
 ///
 /// runtime::block_on(async {
-///     let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+///     let listener = TcpListener::bind("127.0.0.1:0")?;
 ///     let addr = listener.local_addr()?;
 ///     let server = runtime::spawn(async move {
 ///         let (mut conn, _) = listener.accept().await?;
@@ -58,16 +64,51 @@ use crate::reactor::Direction;
 /// # std::io::Result::Ok(())
 /// ```
 pub struct TcpStream {
-    io: Io<std::net::TcpStream>,
+    io: Async<std::net::TcpStream>,
 }
 
 impl TcpStream {
     /// Wraps a connected, non-blocking socket (from `accept4`).
     pub(crate) fn from_accepted(fd: OwnedFd) -> io::Result<TcpStream> {
         // Data may already be waiting: try reads and writes before waiting.
-        Ok(TcpStream {
-            io: Io::new(std::net::TcpStream::from(fd), true, "TcpListener::accept")?,
-        })
+        let io = Async::with_readiness(std::net::TcpStream::from(fd), true, "TcpListener::accept")?;
+        Ok(TcpStream { io })
+    }
+
+    /// Takes over a connected std stream (made elsewhere, or handed over by
+    /// another thread): puts it in non-blocking mode and registers it with
+    /// the current runtime's reactor.
+    ///
+    /// # Errors
+    ///
+    /// If the socket cannot be made non-blocking or registered, or if called
+    /// outside a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::TcpStream;
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let std_stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// runtime::block_on(async move {
+    ///     let mut stream = TcpStream::from_std(std_stream)?;
+    ///     let (mut conn, _) = listener.accept()?;
+    ///     std::io::Write::write_all(&mut conn, b"hey")?;
+    ///     let mut buf = [0; 3];
+    ///     let mut got = 0;
+    ///     while got < 3 {
+    ///         got += stream.read(&mut buf[got..]).await?;
+    ///     }
+    ///     assert_eq!(&buf, b"hey");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        let io = Async::with_readiness(stream, true, "TcpStream::from_std")?;
+        Ok(TcpStream { io })
     }
 
     /// Opens a connection to `addr` without blocking the thread.
@@ -121,7 +162,7 @@ impl TcpStream {
     /// use runtime::net::{TcpListener, TcpStream};
     ///
     /// runtime::block_on(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
     ///     let port = listener.local_addr()?.port();
     ///     let stream = TcpStream::connect_host(&format!("localhost:{port}")).await?;
     ///     assert_eq!(stream.peer_addr()?.port(), port);
@@ -152,8 +193,24 @@ impl TcpStream {
     /// # Cancellation
     ///
     /// Dropping the future reads nothing and leaves no waker behind.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     server.write_all(b"abc").await?;
+    ///     let mut buf = [0; 8];
+    ///     assert!(client.read(&mut buf).await? > 0);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> super::Read<'a> {
-        super::Read::new(self, buf)
+        super::Read::new(self.stream_io(), buf)
     }
 
     /// Reads until the peer closes, appending to `buf`; returns the number
@@ -162,8 +219,25 @@ impl TcpStream {
     /// # Cancellation
     ///
     /// Dropping the future keeps what was appended so far.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     server.write_all(b"abc").await?;
+    ///     drop(server);
+    ///     let mut all = Vec::new();
+    ///     assert_eq!(client.read_to_end(&mut all).await?, 3);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn read_to_end<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> super::ReadToEnd<'a> {
-        super::ReadToEnd::new(self, buf)
+        super::ReadToEnd::new(self.stream_io(), buf)
     }
 
     /// Writes some of `buf`; returns how many bytes were written.
@@ -171,8 +245,22 @@ impl TcpStream {
     /// # Cancellation
     ///
     /// Dropping the future writes nothing and leaves no waker behind.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     assert_eq!(client.write(b"x").await?, 1);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn write<'a>(&'a mut self, buf: &'a [u8]) -> super::Write<'a> {
-        super::Write::new(self, buf)
+        super::Write::new(self.stream_io(), buf)
     }
 
     /// Writes all of `buf`, across as many partial writes as it takes.
@@ -185,70 +273,91 @@ impl TcpStream {
     /// # Cancellation
     ///
     /// Dropping the future midway leaves an unknown prefix of `buf` written.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     client.write_all(&[7; 100_000]).await?;
+    ///     drop(client);
+    ///     let mut all = Vec::new();
+    ///     server.read_to_end(&mut all).await?;
+    ///     assert_eq!(all.len(), 100_000);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> super::WriteAll<'a> {
-        super::WriteAll::new(self, buf)
+        super::WriteAll::new(self.stream_io(), buf)
     }
 
     /// Attempts a read, registering the task's waker if the socket has no
     /// data yet. The shape of `futures::io::AsyncRead::poll_read`.
+    ///
+    /// The waker is stored once per task and not taken back if you stop
+    /// polling (the next event wakes it, harmlessly).
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     server.write_all(b"z").await?;
+    ///     let mut buf = [0; 1];
+    ///     let n = std::future::poll_fn(|cx| std::pin::Pin::new(&mut client).poll_read(cx, &mut buf)).await?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut().poll_read_ref(cx, buf)
+        self.stream_io().poll_read(cx, buf, None)
     }
 
     /// Attempts a write, registering the task's waker if the send buffer is
     /// full. The shape of `futures::io::AsyncWrite::poll_write`.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     let n = std::future::poll_fn(|cx| std::pin::Pin::new(&mut client).poll_write(cx, b"z")).await?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut().poll_write_ref(cx, buf)
+        self.stream_io().poll_write(cx, buf, None)
     }
 
-    pub(crate) fn poll_read_ref(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        if buf.is_empty() {
-            return Poll::Ready(Ok(0));
-        }
-        let poll = self.io.poll_io(Direction::Read, cx, |s| (&*s).read(buf));
-        // A short read usually means the socket is drained, and runtimes
-        // that see EPOLLRDHUP skip the next read on that basis. `polling`
-        // does not report RDHUP, and if the peer's FIN arrived together with
-        // the data there will be no further edge: waiting now would hang on
-        // a stream that is already at its end. So readiness is cleared only
-        // by `WouldBlock`, at the cost of one extra read per wait.
-        poll
+    /// Reads and writes of this socket, for the futures and the halves.
+    pub(crate) fn stream_io(&self) -> StreamHandle<'_> {
+        self.io.stream()
     }
 
-    pub(crate) fn poll_write_ref(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        if buf.is_empty() {
-            return Poll::Ready(Ok(0));
-        }
-        let n = match self.io.poll_io(Direction::Write, cx, |s| (&*s).write(buf)) {
-            Poll::Ready(Ok(n)) => n,
-            other => return other,
-        };
-        // A short write means the send buffer is full.
-        if n < buf.len() {
-            self.io.clear_ready(Direction::Write);
-        }
-        Poll::Ready(Ok(n))
-    }
-
-    /// Forgets the waker stored for `dir` (its future was dropped mid-wait).
-    pub(crate) fn clear_waker(&self, dir: Direction) {
-        self.io.clear_waker(dir);
+    /// `shutdown(Write)`, for `poll_close` and the write halves.
+    pub(crate) fn shutdown_write(&self) -> io::Result<()> {
+        self.shutdown(Shutdown::Write)
     }
 
     /// The address of the peer.
@@ -256,6 +365,20 @@ impl TcpStream {
     /// # Errors
     ///
     /// `NotConnected` if the connection has been reset.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     assert_eq!(client.peer_addr()?, listener.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().peer_addr()
     }
@@ -265,6 +388,20 @@ impl TcpStream {
     /// # Errors
     ///
     /// Only if the socket is in an unexpected state.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     assert_eq!(client.local_addr()?, server.peer_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
@@ -275,6 +412,21 @@ impl TcpStream {
     /// # Errors
     ///
     /// If `setsockopt` fails.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     client.set_nodelay(true)?;
+    ///     assert!(client.nodelay()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.io.get_ref().set_nodelay(nodelay)
     }
@@ -284,6 +436,20 @@ impl TcpStream {
     /// # Errors
     ///
     /// If `getsockopt` fails.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     assert!(!client.nodelay()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn nodelay(&self) -> io::Result<bool> {
         self.io.get_ref().nodelay()
     }
@@ -294,6 +460,23 @@ impl TcpStream {
     /// # Errors
     ///
     /// If `setsockopt` fails.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     client.set_linger(Some(std::time::Duration::ZERO))?;
+    ///     drop(client); // a reset, not a FIN
+    ///     let mut buf = [0; 1];
+    ///     assert!(server.read(&mut buf).await.is_err());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_linger(&self, linger: Option<std::time::Duration>) -> io::Result<()> {
         sys::set_linger(self.io.get_ref(), linger)
     }
@@ -304,8 +487,30 @@ impl TcpStream {
     /// # Errors
     ///
     /// `NotConnected` if the connection is already gone.
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     client.shutdown(std::net::Shutdown::Write)?;
+    ///     let mut all = Vec::new();
+    ///     assert_eq!(server.read_to_end(&mut all).await?, 0);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.get_ref().shutdown(how)
+    }
+}
+
+impl AsFd for TcpStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.as_fd()
     }
 }
 
@@ -332,7 +537,7 @@ enum ConnectState {
     /// Not polled yet: no socket exists.
     Start(SocketAddr),
     /// `connect` returned `EINPROGRESS`; waiting for writability.
-    Connecting(Io<std::net::TcpStream>),
+    Connecting(Async<std::net::TcpStream>),
     /// Completed (or failed).
     Done,
 }
@@ -345,15 +550,20 @@ impl Future for Connect {
             match std::mem::replace(&mut self.state, ConnectState::Done) {
                 ConnectState::Start(addr) => {
                     let fd = sys::stream_socket(&addr)?;
-                    let io = Io::new(std::net::TcpStream::from(fd), false, "TcpStream::connect")?;
+                    let socket = std::net::TcpStream::from(fd);
+                    let io = Async::with_readiness(socket, false, "TcpStream::connect")?;
                     if sys::start_connect(io.get_ref(), &addr)? {
-                        io.set_ready(Direction::Write);
+                        io.registration().set_ready(Direction::Write);
                         return Poll::Ready(Ok(TcpStream { io }));
                     }
                     self.state = ConnectState::Connecting(io);
                 }
                 ConnectState::Connecting(io) => {
-                    if io.poll_ready(Direction::Write, cx).is_pending() {
+                    let registration = io.registration();
+                    if registration
+                        .poll_ready(Direction::Write, cx, None)
+                        .is_pending()
+                    {
                         self.state = ConnectState::Connecting(io);
                         return Poll::Pending;
                     }

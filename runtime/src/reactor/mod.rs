@@ -38,6 +38,7 @@ mod source;
 #[cfg(test)]
 mod tests;
 mod timers;
+mod waiters;
 
 use std::cell::{Cell, RefCell};
 use std::io;
@@ -59,6 +60,7 @@ use crate::trace::{TraceKind, Tracer, WakeCause};
 
 pub(crate) use self::source::Direction;
 pub(crate) use self::timers::TimerKey;
+pub(crate) use self::waiters::Ticket;
 
 /// How many events one park may return; more wait for the next park.
 const EVENTS_CAPACITY: usize = 1024;
@@ -138,7 +140,7 @@ impl Reactor {
     /// the poller keeps watching a descriptor after it is closed (or, worse,
     /// after its number is reused by another file), which is the contract of
     /// [`polling::Poller::add`]. The fd's owner deregisters it in its `Drop`,
-    /// before the fd closes (`net::io::Io`).
+    /// before the fd closes (`io::Async`, through `io::Registration`).
     pub(crate) unsafe fn register(&self, fd: BorrowedFd<'_>, ready: bool) -> io::Result<usize> {
         let key = self
             .sources
@@ -177,18 +179,24 @@ impl Reactor {
     }
 
     /// `Ready` if the socket is ready in `dir`; otherwise stores the task's
-    /// waker for that direction and returns `Pending`.
-    pub(crate) fn poll_ready(&self, key: usize, dir: Direction, cx: &mut Context<'_>) -> Poll<()> {
+    /// waker for that direction, beside any other waiter's, and returns
+    /// `Pending`. A future that may be dropped mid-wait passes its `ticket`
+    /// (see `waiters.rs`), to take its own waker back with
+    /// [`Reactor::clear_waker`].
+    pub(crate) fn poll_ready(
+        &self,
+        key: usize,
+        dir: Direction,
+        cx: &mut Context<'_>,
+        ticket: Option<&mut Ticket>,
+    ) -> Poll<()> {
         let mut sources = self.sources.borrow_mut();
         let source = &mut sources[key];
-        let (ready, waker) = source.half(dir);
+        let (ready, waiters) = source.half(dir);
         if *ready {
             return Poll::Ready(());
         }
-        let old = match waker {
-            Some(w) if w.will_wake(cx.waker()) => None,
-            _ => waker.replace(cx.waker().clone()),
-        };
+        let old = waiters.register(cx.waker(), ticket);
         // Oneshot: the poller watches only what was armed; make sure this
         // direction is armed before the thread next waits.
         if self.mode == Mode::Oneshot && source.arming.request(source.waiting()) {
@@ -210,9 +218,10 @@ impl Reactor {
         *self.sources.borrow_mut()[key].half(dir).0 = true;
     }
 
-    /// Forgets the waker stored for `dir` (its future was dropped).
-    pub(crate) fn clear_waker(&self, key: usize, dir: Direction) {
-        let old = self.sources.borrow_mut()[key].half(dir).1.take();
+    /// Forgets the waker the `ticket` holder stored for `dir` (its future was
+    /// dropped); other waiters keep theirs.
+    pub(crate) fn clear_waker(&self, key: usize, dir: Direction, ticket: &mut Ticket) {
+        let old = self.sources.borrow_mut()[key].half(dir).1.remove(ticket);
         drop(old);
     }
 
@@ -327,11 +336,11 @@ impl Reactor {
             let woken = to_wake.len();
             if event.readable {
                 source.readable = true;
-                to_wake.extend(source.read_waker.take().map(|w| (w, cause)));
+                source.read_waiters.drain(|w| to_wake.push((w, cause)));
             }
             if event.writable {
                 source.writable = true;
-                to_wake.extend(source.write_waker.take().map(|w| (w, cause)));
+                source.write_waiters.drain(|w| to_wake.push((w, cause)));
             }
             if self.mode == Mode::Oneshot {
                 self.disarmed(event.key, source, to_wake.len() > woken);

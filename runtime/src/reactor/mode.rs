@@ -231,8 +231,8 @@ impl Reactor {
                 let cause = WakeCause::Socket(key);
                 source.readable |= waiting.read;
                 source.writable |= waiting.write;
-                to_wake.extend(source.read_waker.take().map(|w| (w, cause)));
-                to_wake.extend(source.write_waker.take().map(|w| (w, cause)));
+                source.read_waiters.drain(|w| to_wake.push((w, cause)));
+                source.write_waiters.drain(|w| to_wake.push((w, cause)));
                 woke = true;
             }
         }

@@ -1,14 +1,14 @@
 //! [`Source`]: what the reactor remembers about one registered descriptor:
-//! its cached readiness in each [`Direction`], and the task waiting there.
+//! its cached readiness in each [`Direction`], and the tasks waiting there.
 //!
 //! The reactor (`mod.rs`) keeps one per registered descriptor in a slab
 //! keyed by the poller key; the socket types (`net/`) read and clear the
 //! readiness through the reactor's `poll_ready` and `clear_ready`.
 
 use std::os::fd::RawFd;
-use std::task::Waker;
 
 use super::mode::{Arming, Interest};
+use super::waiters::Waiters;
 
 /// Which half of a socket an operation needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,10 +27,10 @@ pub(super) struct Source {
     pub(super) readable: bool,
     /// Same, for writes.
     pub(super) writable: bool,
-    /// The task waiting to read (or accept), if any.
-    pub(super) read_waker: Option<Waker>,
-    /// The task waiting to write (or to finish connecting), if any.
-    pub(super) write_waker: Option<Waker>,
+    /// The tasks waiting to read (or accept): one, nearly always.
+    pub(super) read_waiters: Waiters,
+    /// The tasks waiting to write (or to finish connecting).
+    pub(super) write_waiters: Waiters,
     /// What the poller watches for it, in oneshot mode (`mode.rs`).
     pub(super) arming: Arming,
 }
@@ -43,8 +43,8 @@ impl Source {
             fd,
             readable: ready,
             writable: ready,
-            read_waker: None,
-            write_waker: None,
+            read_waiters: Waiters::default(),
+            write_waiters: Waiters::default(),
             arming: Arming::default(),
         }
     }
@@ -52,16 +52,16 @@ impl Source {
     /// The directions in which a task waits.
     pub(super) fn waiting(&self) -> Interest {
         Interest {
-            read: self.read_waker.is_some(),
-            write: self.write_waker.is_some(),
+            read: !self.read_waiters.is_empty(),
+            write: !self.write_waiters.is_empty(),
         }
     }
 
     /// The readiness flag and waiter slot of one direction.
-    pub(super) fn half(&mut self, dir: Direction) -> (&mut bool, &mut Option<Waker>) {
+    pub(super) fn half(&mut self, dir: Direction) -> (&mut bool, &mut Waiters) {
         match dir {
-            Direction::Read => (&mut self.readable, &mut self.read_waker),
-            Direction::Write => (&mut self.writable, &mut self.write_waker),
+            Direction::Read => (&mut self.readable, &mut self.read_waiters),
+            Direction::Write => (&mut self.writable, &mut self.write_waiters),
         }
     }
 }

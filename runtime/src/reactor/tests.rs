@@ -51,7 +51,7 @@ fn a_reader_is_woken_and_rearmed_for_the_next_wait() {
     let mut cx = Context::from_waker(&waker);
     assert!(
         reactor
-            .poll_ready(key, Direction::Read, &mut cx)
+            .poll_ready(key, Direction::Read, &mut cx, None)
             .is_pending()
     );
     reactor.poll_events(false);
@@ -60,7 +60,11 @@ fn a_reader_is_woken_and_rearmed_for_the_next_wait() {
     peer.write_all(b"a").unwrap();
     reactor.poll_events(false);
     assert_eq!(wakes(&count), 1);
-    assert!(reactor.poll_ready(key, Direction::Read, &mut cx).is_ready());
+    assert!(
+        reactor
+            .poll_ready(key, Direction::Read, &mut cx, None)
+            .is_ready()
+    );
     let mut buf = [0; 8];
     assert_eq!(ours.read(&mut buf).unwrap(), 1);
     assert_eq!(
@@ -72,7 +76,7 @@ fn a_reader_is_woken_and_rearmed_for_the_next_wait() {
     // The event disarmed the socket; waiting again must re-arm it.
     assert!(
         reactor
-            .poll_ready(key, Direction::Read, &mut cx)
+            .poll_ready(key, Direction::Read, &mut cx, None)
             .is_pending()
     );
     reactor.poll_events(false);
@@ -93,12 +97,12 @@ fn an_event_in_one_direction_rearms_the_other() {
     let mut write_cx = Context::from_waker(&write_waker);
     assert!(
         reactor
-            .poll_ready(key, Direction::Read, &mut read_cx)
+            .poll_ready(key, Direction::Read, &mut read_cx, None)
             .is_pending()
     );
     assert!(
         reactor
-            .poll_ready(key, Direction::Write, &mut write_cx)
+            .poll_ready(key, Direction::Write, &mut write_cx, None)
             .is_pending()
     );
     // The socket is writable at once: that event disarms the whole socket.
@@ -124,11 +128,15 @@ fn an_event_that_wakes_nobody_takes_the_socket_out_until_a_task_waits() {
     let (count, waker) = counter();
     let mut cx = Context::from_waker(&waker);
     // The hang-up set both flags: a task would try its call, not wait.
-    assert!(reactor.poll_ready(key, Direction::Read, &mut cx).is_ready());
+    assert!(
+        reactor
+            .poll_ready(key, Direction::Read, &mut cx, None)
+            .is_ready()
+    );
     reactor.clear_ready(key, Direction::Read);
     assert!(
         reactor
-            .poll_ready(key, Direction::Read, &mut cx)
+            .poll_ready(key, Direction::Read, &mut cx, None)
             .is_pending()
     );
     reactor.poll_events(false);
@@ -144,7 +152,7 @@ fn a_source_deregistered_while_queued_for_arming_is_skipped() {
     let (count, waker) = counter();
     assert!(
         reactor
-            .poll_ready(key, Direction::Read, &mut Context::from_waker(&waker))
+            .poll_ready(key, Direction::Read, &mut Context::from_waker(&waker), None)
             .is_pending()
     );
     reactor.deregister(ours.as_fd(), key);

@@ -1,6 +1,7 @@
 //! Helpers shared by the behaviour tests: a watchdog that bounds every test,
-//! counting futures and wakers, a tiny PRNG, and readers for `/proc` counts
-//! (open descriptors, threads, CPU time of this thread).
+//! counting futures and wakers, a tiny PRNG, readers for `/proc` counts
+//! (open descriptors, threads, CPU time of this thread), and a temporary
+//! directory for Unix socket paths.
 //!
 //! Each test binary compiles this module on its own and uses only part of
 //! it, hence the `dead_code` allowance.
@@ -11,9 +12,10 @@ use std::any::Any;
 use std::cell::Cell;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
@@ -251,4 +253,35 @@ pub fn percentile(samples: &[Duration], p: usize) -> Duration {
 /// Mean of `samples`.
 pub fn mean(samples: &[Duration]) -> Duration {
     samples.iter().sum::<Duration>() / samples.len() as u32
+}
+
+/// A fresh directory under the system temp dir (for Unix socket paths),
+/// removed with its contents when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!("runtime-{label}-{}-{n}", std::process::id());
+        let path = std::env::temp_dir().join(name);
+        std::fs::create_dir_all(&path).expect("creating a temp dir");
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// A path inside the directory.
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        // Best effort: a leftover directory must not fail a test.
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
