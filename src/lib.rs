@@ -1,5 +1,6 @@
-//! Shared pieces of the examples: the embedded [`DemoServer`] that `fetch`
-//! talks to when given no URL, and a [`Semaphore`] for `--concurrency`.
+//! Shared pieces of the examples: the [`fetch`] program (the code behind
+//! `examples/fetch.rs`), the embedded [`DemoServer`] that it talks to when
+//! given no URL, and a [`Semaphore`] for `--concurrency`.
 //!
 //! The crates themselves are [`runtime`] and [`http_client`]; this package
 //! only owns the runnable examples (`examples/`) built on them.
@@ -13,6 +14,7 @@
 )]
 
 mod demo_server;
+pub mod fetch;
 pub mod load;
 mod semaphore;
 mod trace_svg;
