@@ -77,6 +77,7 @@ pub mod net;
 mod reactor;
 mod runtime;
 mod stats;
+pub mod sync;
 mod task;
 pub mod time;
 mod timers;
