@@ -7,7 +7,9 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::{Permit, Semaphore};
+use std::sync::Arc;
+
+use runtime::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Per-host semaphores, keyed by `host:port`.
 #[derive(Debug)]
@@ -20,7 +22,7 @@ pub(crate) struct HostLimits {
 /// One host's semaphore and how many tasks hold or wait for it.
 #[derive(Debug)]
 struct Host {
-    semaphore: Semaphore,
+    semaphore: Arc<Semaphore>,
     users: usize,
 }
 
@@ -29,7 +31,7 @@ struct Host {
 pub(crate) struct HostPermit {
     /// `None` when there is no per-host limit. The permit is declared
     /// first so that it is released before the host's entry may go.
-    _held: Option<(Permit, HostUser)>,
+    _held: Option<(OwnedSemaphorePermit, HostUser)>,
 }
 
 /// Counts one holder or waiter of a host's semaphore; the last one out
@@ -73,7 +75,7 @@ impl HostLimits {
         let (semaphore, user) = {
             let mut hosts = self.hosts.borrow_mut();
             let host = hosts.entry(authority.to_owned()).or_insert_with(|| Host {
-                semaphore: Semaphore::new(self.per_host),
+                semaphore: Arc::new(Semaphore::new(self.per_host.min(Semaphore::MAX_PERMITS))),
                 users: 0,
             });
             host.users += 1;
@@ -84,9 +86,12 @@ impl HostLimits {
             (host.semaphore.clone(), user)
         };
         // `user` is dropped with this future if it is cancelled here.
-        let permit = semaphore.acquire().await;
-        HostPermit {
-            _held: Some((permit, user)),
+        match semaphore.acquire_owned().await {
+            Ok(permit) => HostPermit {
+                _held: Some((permit, user)),
+            },
+            // Never closed; were it, no limit is the only sensible answer.
+            Err(_closed) => HostPermit { _held: None },
         }
     }
 

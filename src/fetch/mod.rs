@@ -44,7 +44,9 @@ use std::time::Duration;
 
 use http_client::Client;
 
-use crate::{DemoServer, Semaphore};
+use runtime::sync::Semaphore;
+
+use crate::DemoServer;
 use cli::{Cli, Destination, Options};
 use limits::HostLimits;
 use progress::{Counters, Progress};
@@ -136,12 +138,19 @@ async fn run(mut options: Options) -> Result<bool, String> {
         single,
         options,
     });
-    let limit = Semaphore::new(shared.options.concurrency);
+    let limit = Arc::new(Semaphore::new(match shared.options.concurrency {
+        0 => Semaphore::MAX_PERMITS,
+        n => n.min(Semaphore::MAX_PERMITS),
+    }));
     let tasks = TaskCount::default();
     loop {
         // The permit first, then the URL: the list is read only as fast as
         // the downloads finish.
-        let permit = limit.acquire().await;
+        let permit = limit
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| "the concurrency limit was closed".to_owned())?;
         let Some(entry) = source.next().await else {
             break;
         };
@@ -234,10 +243,10 @@ impl Drop for TaskGuard {
     fn drop(&mut self) {
         let inner = &self.0.inner;
         inner.running.set(inner.running.get() - 1);
-        if inner.running.get() == 0 {
-            if let Some(waker) = inner.waiter.borrow_mut().take() {
-                waker.wake();
-            }
+        if inner.running.get() == 0
+            && let Some(waker) = inner.waiter.borrow_mut().take()
+        {
+            waker.wake();
         }
     }
 }
