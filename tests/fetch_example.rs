@@ -1,6 +1,7 @@
 //! The `fetch` example, run as a real program: its demo mode, its exit
-//! status (0 all complete, 1 some failed, 2 bad arguments), and each option
-//! end to end — `--output`, `--method`, `--data`, `--header`, `--max-bytes`,
+//! status (0 all complete, 1 some failed, 2 bad arguments), its generated
+//! `--help` and `--version`, and the options it has had from the start end
+//! to end — `--output`, `--method`, `--data`, `--header`, `--max-bytes`,
 //! `--max-redirects`, `--concurrency`, `--timeout`, `--read-timeout` —
 //! against the crate's demo server running on a background thread, or a
 //! small std server that captures the request bytes.
@@ -60,9 +61,10 @@ fn demo_mode_fetches_the_demo_pages() {
         assert_eq!(pages, 6, "one line per page\n{run}");
         let summary = run.summary();
         assert!(
-            summary.ends_with(": 5 complete, 1 failed, 1048621 body bytes"),
+            summary.contains(": 5 complete, 1 failed, 1048621 body bytes (1.0 MiB, "),
             "{summary:?}"
         );
+        assert!(summary.contains(", latency p50 "), "{summary:?}");
         assert_eq!(summary_count(summary), 6);
         assert!(
             run.elapsed < Duration::from_secs(10),
@@ -87,7 +89,7 @@ fn complete_responses_exit_0_and_a_failure_exits_1() {
         assert!(run.line_for(&urls[2]).contains(" 500 11 bytes "), "{run}");
         assert!(
             run.summary()
-                .ends_with(": 3 complete, 0 failed, 1024 body bytes"),
+                .contains(": 3 complete, 0 failed, 1024 body bytes ("),
             "{run}"
         );
 
@@ -106,55 +108,100 @@ fn complete_responses_exit_0_and_a_failure_exits_1() {
         );
         assert!(
             run.summary()
-                .ends_with(": 1 complete, 1 failed, 13 body bytes"),
+                .contains(": 1 complete, 1 failed, 13 body bytes ("),
             "{run}"
         );
+        let run = fetch(&[&demo.url("/hello")]);
+        assert!(run.summary().starts_with("1 URL in "), "{run}");
     });
 }
 
 #[test]
 fn bad_arguments_exit_2_with_usage() {
     watchdog(|| {
-        let cases: [(&[&str], &str); 7] = [
+        let cases: [(&[&str], &str); 8] = [
             (
                 &["--timeout", "abc"],
-                r#"--timeout "abc": expected a number of seconds"#,
+                "invalid value 'abc' for '--timeout <SECS>': expected a number of seconds",
             ),
             (
                 &["--timeout", "-1"],
-                r#"--timeout "-1": expected a number of seconds"#,
+                "invalid value '-1' for '--timeout <SECS>': expected a number of seconds",
             ),
-            (&["--timeout"], "--timeout needs a value"),
+            (&["--timeout"], "a value is required for '--timeout <SECS>'"),
             (
                 &["--bogus", "http://127.0.0.1:1/"],
-                "unknown option --bogus",
+                "unexpected argument '--bogus' found",
             ),
             (
                 &["--header", "nocolon"],
-                r#"--header "nocolon": expected 'Name: value'"#,
+                "invalid value 'nocolon' for '--header <'Name: value'>': expected 'Name: value'",
             ),
             (
                 &["--concurrency", "two"],
-                r#"--concurrency "two": expected a whole number"#,
+                "invalid value 'two' for '--concurrency <N>'",
             ),
-            (&["--method", "GE T"], r#"--method "GE T": "#),
+            (
+                &["--method", "GE T"],
+                "invalid value 'GE T' for '--method <M>'",
+            ),
+            (
+                &["--concurency", "2", "http://127.0.0.1:1/"],
+                "unexpected argument '--concurency' found",
+            ),
         ];
         for (args, message) in cases {
             let run = fetch(args);
             assert_eq!(run.code, 2, "{args:?}\n{run}");
             assert!(
-                run.stderr.starts_with(&format!("fetch: {message}")),
+                run.stderr.starts_with(&format!("error: {message}")),
                 "{args:?}\n{run}"
             );
+            // clap adds the usage line, or a pointer to --help.
             assert!(
-                run.stderr.contains("usage: fetch [OPTIONS] [URL...]"),
+                run.stderr.contains("Usage: fetch ")
+                    || run.stderr.contains("For more information, try '--help'."),
                 "{args:?}\n{run}"
             );
             assert_eq!(run.stdout, "", "{args:?}: nothing fetched");
         }
+        // A typo gets a suggestion.
+        let run = fetch(&["--concurency", "2"]);
+        assert!(
+            run.stderr
+                .contains("a similar argument exists: '--concurrency'"),
+            "{run}"
+        );
+
         let run = fetch(&["--help"]);
         assert_eq!(run.code, 0, "{run}");
-        assert!(run.stdout.starts_with("usage: fetch"), "{run}");
+        assert!(
+            run.stdout.contains("Usage: fetch [OPTIONS] [URL]..."),
+            "{run}"
+        );
+        for documented in [
+            "0 = unlimited",
+            "a 404 too",
+            "--fail",
+            "--max-bytes <N>",
+            "--output <DIR>",
+            "-o, --output-file <FILE>",
+            "-i, --input <FILE>",
+            "--per-host <N>",
+            "--retry <N>",
+            "--retry-delay <SECS>",
+            "--json",
+            "--progress",
+            "Exit status: 0",
+        ] {
+            assert!(run.stdout.contains(documented), "{documented:?}\n{run}");
+        }
+        let run = fetch(&["--version"]);
+        assert_eq!(run.code, 0, "{run}");
+        assert_eq!(
+            run.stdout.trim(),
+            format!("fetch {}", env!("CARGO_PKG_VERSION"))
+        );
     });
 }
 
@@ -262,7 +309,8 @@ fn max_bytes_and_max_redirects() {
         let line = run.line_for(&hello);
         assert!(
             line.contains(&format!(
-                " error: bad response from {authority}: body exceeds the 5 B limit ("
+                " error: bad response from {authority}: body exceeds the 5 B limit \
+                 (raise it with --max-bytes) ("
             )),
             "{line:?}"
         );
@@ -424,17 +472,17 @@ impl std::fmt::Display for Run {
     }
 }
 
-/// `N` in the summary `N URLs in X ms: ...`.
+/// `N` in the summary `N URLs in X ms: ...` (or `1 URL in`).
 fn summary_count(summary: &str) -> usize {
-    let count = summary.split(" URLs in ").next().unwrap_or_default();
+    let count = summary.split(" URL").next().unwrap_or_default();
     count
         .parse()
         .unwrap_or_else(|_| panic!("summary {summary:?}"))
 }
 
-/// `X` in the summary `N URLs in X ms: ...`.
+/// `X` in the summary `N URLs in X ms: ...` (or `1 URL in`).
 fn summary_ms(summary: &str) -> f64 {
-    let after = summary.split(" URLs in ").nth(1).unwrap_or_default();
+    let after = summary.split(" in ").nth(1).unwrap_or_default();
     let ms = after.split(" ms").next().unwrap_or_default();
     ms.parse().unwrap_or_else(|_| panic!("summary {summary:?}"))
 }

@@ -32,15 +32,15 @@ pub(crate) const INPUT_CONCURRENCY: usize = 100;
 pub(crate) struct Cli {
     /// Deadline for each whole request, body included, in seconds
     /// [default: 60; demo: 1]
-    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    #[arg(long, value_name = "SECS", value_parser = seconds, allow_negative_numbers = true)]
     pub(crate) timeout: Option<Duration>,
 
     /// Deadline for resolving and connecting, in seconds [default: 10]
-    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    #[arg(long, value_name = "SECS", value_parser = seconds, allow_negative_numbers = true)]
     pub(crate) connect_timeout: Option<Duration>,
 
     /// Longest wait for the next byte, in seconds [default: 30]
-    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    #[arg(long, value_name = "SECS", value_parser = seconds, allow_negative_numbers = true)]
     pub(crate) read_timeout: Option<Duration>,
 
     /// Largest body accepted, in bytes; 0 = no limit. Bodies saved with
@@ -65,7 +65,7 @@ pub(crate) struct Cli {
 
     /// Base delay before the first retry, doubled for each next one, in
     /// seconds
-    #[arg(long, value_name = "SECS", value_parser = seconds, default_value = "1")]
+    #[arg(long, value_name = "SECS", value_parser = seconds, default_value = "1", allow_negative_numbers = true)]
     pub(crate) retry_delay: Duration,
 
     /// Request method [default: GET, or POST with --data]
