@@ -74,6 +74,8 @@ pub(crate) struct Report {
     input_name: String,
     /// stdout was closed by its reader: print nothing more there.
     stdout_closed: bool,
+    /// A body's reader closed stdout (`-o -`): end without a word.
+    silenced: bool,
     /// Drawn on stderr; lines are printed with it suspended.
     progress: Option<ProgressBar>,
     start: Instant,
@@ -92,6 +94,7 @@ impl Report {
             to_stderr,
             input_name: input_name.unwrap_or("input").to_owned(),
             stdout_closed: false,
+            silenced: false,
             progress: None,
             start: Instant::now(),
             urls: 0,
@@ -125,6 +128,7 @@ impl Report {
             self.latencies.record(outcome.elapsed);
         }
         if outcome.quiet {
+            self.silenced = true;
             return;
         }
         let bad_line = match outcome.entry.origin {
@@ -165,8 +169,11 @@ impl Report {
         object.to_string()
     }
 
-    /// Prints the summary; the report is done.
+    /// Prints the summary (unless a closed stdout silenced the report).
     pub(crate) fn finish(&mut self) {
+        if self.silenced {
+            return;
+        }
         let elapsed = self.start.elapsed();
         let rate = self.bytes as f64 / elapsed.as_secs_f64().max(1e-9);
         let p50 = self.latencies.percentile(50.0);
