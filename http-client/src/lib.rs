@@ -90,12 +90,14 @@ mod method;
 mod parse;
 mod request;
 mod response;
+mod stream;
 mod token;
 mod url;
 mod version;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_MAX_REDIRECTS, DEFAULT_TOTAL_TIMEOUT, IntoUrl, get,
+    get_streaming,
 };
 pub use connect::{DEFAULT_CONNECT_TIMEOUT, connect, connect_with_timeout};
 pub use connection::{Connection, DEFAULT_IDLE_TIMEOUT};
@@ -106,5 +108,6 @@ pub use method::Method;
 pub use parse::{ParseError, ParsePhase, ResponseParser, Status, parse_response};
 pub use request::{Request, RequestError};
 pub use response::Response;
+pub use stream::BodyStream;
 pub use url::{Url, UrlError};
 pub use version::Version;
