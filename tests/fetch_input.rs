@@ -45,7 +45,8 @@ fn lines_follow_arguments_and_bad_lines_are_reported() {
             "{run}"
         );
         assert!(
-            run.stderr.contains(&format!("fetch: {name}:8: invalid URL: ")),
+            run.stderr
+                .contains(&format!("fetch: {name}:8: invalid URL: ")),
             "{run}"
         );
         // Argument first (1), then the lines in order; bad lines take a
@@ -57,14 +58,14 @@ fn lines_follow_arguments_and_bad_lines_are_reported() {
             ("5", b"hello, world\n".to_vec()),
         ];
         for (name, body) in expect {
-            assert_eq!(std::fs::read(out.join(name)).unwrap(), body, "{name}\n{run}");
+            assert_eq!(
+                std::fs::read(out.join(name)).unwrap(),
+                body,
+                "{name}\n{run}"
+            );
         }
         assert!(!out.join("4").exists() && !out.join("6").exists());
-        assert!(
-            run.summary()
-                .starts_with("6 URLs in "),
-            "{run}"
-        );
+        assert!(run.summary().starts_with("6 URLs in "), "{run}");
         assert!(run.summary().contains(": 4 complete, 2 failed, "), "{run}");
     });
 }
@@ -99,8 +100,16 @@ fn stdin_is_read_as_it_arrives() {
                 .expect("lines before the list ends");
             got.push(line);
         }
-        assert!(got.iter().any(|l| l.starts_with(&format!("{a} 200 1 bytes "))), "{got:?}");
-        assert!(got.iter().any(|l| l.starts_with(&format!("{b} 200 2 bytes "))), "{got:?}");
+        assert!(
+            got.iter()
+                .any(|l| l.starts_with(&format!("{a} 200 1 bytes "))),
+            "{got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|l| l.starts_with(&format!("{b} 200 2 bytes "))),
+            "{got:?}"
+        );
         // Then the end of the list ends the run.
         writeln!(stdin, "{}", demo.url("/hello")).unwrap();
         drop(stdin);
@@ -120,7 +129,8 @@ fn a_missing_input_file_is_a_usage_error() {
         let run = Fetch::new(&["-i", "/nonexistent/urls.txt"]).run();
         assert_eq!(run.code, 2, "{run}");
         assert!(
-            run.stderr.starts_with("fetch: --input /nonexistent/urls.txt: "),
+            run.stderr
+                .starts_with("fetch: --input /nonexistent/urls.txt: "),
             "{run}"
         );
     });

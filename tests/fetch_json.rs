@@ -43,7 +43,9 @@ fn one_object_per_url_then_a_summary() {
                 .unwrap_or_else(|| panic!("no object for {url}\n{run}"))
         };
         for line in &lines[..4] {
-            for key in ["url", "index", "status", "bytes", "ms", "attempts", "error", "file"] {
+            for key in [
+                "url", "index", "status", "bytes", "ms", "attempts", "error", "file",
+            ] {
                 assert!(line.get(key).is_some(), "{key} missing in {line}");
             }
         }
@@ -57,7 +59,10 @@ fn one_object_per_url_then_a_summary() {
         assert!(ok["ms"].as_f64().unwrap() > 0.0);
 
         let not_found = by_url(&missing);
-        assert_eq!((not_found["index"].clone(), not_found["status"].clone()), (2.into(), 404.into()));
+        assert_eq!(
+            (not_found["index"].clone(), not_found["status"].clone()),
+            (2.into(), 404.into())
+        );
         assert_eq!(not_found["error"], Value::Null, "a 404 is complete");
 
         let refused = by_url(&closed);
@@ -65,13 +70,21 @@ fn one_object_per_url_then_a_summary() {
         assert_eq!(refused["status"], Value::Null);
         assert_eq!(refused["file"], Value::Null);
         assert!(
-            refused["error"].as_str().unwrap().contains("connection refused"),
+            refused["error"]
+                .as_str()
+                .unwrap()
+                .contains("connection refused"),
             "{refused}"
         );
 
         let invalid = by_url("nonsense");
         assert_eq!(invalid["attempts"], 0);
-        assert!(invalid["error"].as_str().unwrap().starts_with("invalid URL: "));
+        assert!(
+            invalid["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("invalid URL: ")
+        );
 
         let summary = &lines[4];
         assert_eq!(summary["summary"], true, "{summary}");
@@ -95,7 +108,12 @@ fn bad_input_lines_carry_their_line_number() {
         let lines = run.json_lines();
         assert_eq!(lines[0]["line"], 2, "{run}");
         assert_eq!(lines[0]["index"], 1, "{run}");
-        assert!(lines[0]["error"].as_str().unwrap().starts_with("invalid URL: "));
+        assert!(
+            lines[0]["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("invalid URL: ")
+        );
         assert_eq!(lines[1]["failed"], 1);
     });
 }

@@ -16,7 +16,11 @@ const LIMIT: Duration = Duration::from_secs(60);
 fn trickle(chunks: usize) -> Scripted {
     Scripted::start(move |_, _| {
         let mut steps = vec![Step::Send(
-            format!("HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n", chunks * 102_400).into_bytes(),
+            format!(
+                "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n",
+                chunks * 102_400
+            )
+            .into_bytes(),
         )];
         for _ in 0..chunks {
             steps.push(Step::Sleep(Duration::from_millis(100)));
@@ -39,13 +43,18 @@ fn progress_is_drawn_only_when_asked_or_on_a_terminal() {
         assert_eq!(run.code, 0, "{run}");
         assert_eq!(run.stderr, "", "piped: no progress\n{run}");
 
-        let run = Fetch::new(&[&["--progress"], &urls.each_ref().map(String::as_str)[..]].concat()).run();
+        let run =
+            Fetch::new(&[&["--progress"], &urls.each_ref().map(String::as_str)[..]].concat()).run();
         assert_eq!(run.code, 0, "{run}");
         assert!(
-            run.stderr.contains("0 done, 0 failed, 2 in flight, 0 B received"),
+            run.stderr
+                .contains("0 done, 0 failed, 2 in flight, 0 B received"),
             "{run}"
         );
-        assert!(run.stdout_text().contains(" 200 2 bytes "), "the usual lines too");
+        assert!(
+            run.stdout_text().contains(" 200 2 bytes "),
+            "the usual lines too"
+        );
 
         for quiet in ["--quiet", "--json"] {
             let run = Fetch::new(&[quiet, &urls[0]]).run();

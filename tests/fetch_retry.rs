@@ -69,7 +69,11 @@ fn refused_connections_are_retried_with_backoff() {
         assert_eq!(line["attempts"], 4, "{line}");
         let errors = line["errors"].as_array().unwrap();
         assert_eq!(errors.len(), 4, "each attempt's error is kept: {line}");
-        assert!(errors.iter().all(|e| e.as_str().unwrap().contains("connection refused")));
+        assert!(
+            errors
+                .iter()
+                .all(|e| e.as_str().unwrap().contains("connection refused"))
+        );
         assert_eq!(line["error"], errors[3]);
         // Waits of at least 0.05 + 0.1 + 0.2 s (half of 0.1, 0.2, 0.4).
         let ms = line["ms"].as_f64().unwrap();

@@ -2,74 +2,53 @@
 //! of `fetch` (the sinks, the byte counters, the progress line) is written
 //! against "a source of body chunks" and never holds a whole body itself.
 //!
-//! Today the chunks are slices of a response that `http-client` buffered
-//! (`Client::send`, bounded by the client's `max_body_bytes`); with the
-//! client's streaming API they become `BodyStream::chunk()`, and only this
-//! file changes.
+//! The chunks are the client's own ([`BodyStream::chunk`]): slices of the
+//! connection's read buffer, so a download's memory is that buffer plus the
+//! sink's, whatever the body's size. The client's `max_body_bytes` bounds
+//! the stream (0 = no limit), its idle timeout each wait for bytes, and its
+//! total timeout the whole exchange.
 
-use http_client::{Client, Request, Response};
-
-/// Largest slice one [`Download::chunk`] hands out.
-const CHUNK: usize = 64 * 1024;
+use http_client::{BodyStream, Client, Request};
 
 /// A response head and its body, read a chunk at a time.
 #[derive(Debug)]
 pub(crate) struct Download {
-    response: Response,
-    /// Body bytes handed out so far.
-    offset: usize,
+    stream: BodyStream,
 }
 
 impl Download {
-    /// Sends `request` and waits for the response.
+    /// Sends `request`, follows redirects, and waits for the final head.
     ///
     /// # Errors
     ///
-    /// As [`Client::send`].
+    /// As [`Client::send_streaming`].
     pub(crate) async fn start(client: &Client, request: Request) -> http_client::Result<Download> {
-        let response = client.send(request).await?;
-        Ok(Download {
-            response,
-            offset: 0,
-        })
+        let stream = client.send_streaming(request).await?;
+        Ok(Download { stream })
     }
 
     /// The status code.
     pub(crate) fn status(&self) -> u16 {
-        self.response.status()
+        self.stream.status()
     }
 
     /// The reason phrase.
     pub(crate) fn reason(&self) -> &str {
-        self.response.reason()
+        self.stream.reason()
     }
 
     /// The declared body length, when the server sent one.
     pub(crate) fn content_length(&self) -> Option<u64> {
-        self.response
-            .headers()
-            .get_str("content-length")
-            .and_then(|v| v.trim().parse().ok())
+        self.stream.content_length()
     }
 
     /// The next piece of the body, or `None` at its end.
     ///
     /// # Errors
     ///
-    /// As the client's body reads: a truncated body, a limit, a timeout.
+    /// As [`BodyStream::chunk`]: a truncated or malformed body, the body
+    /// limit, a timeout, a socket error.
     pub(crate) async fn chunk(&mut self) -> http_client::Result<Option<&[u8]>> {
-        let body = self.response.body();
-        if self.offset == body.len() {
-            return Ok(None);
-        }
-        let end = body.len().min(self.offset + CHUNK);
-        let chunk = &body[self.offset..end];
-        self.offset = end;
-        Ok(Some(chunk))
+        self.stream.chunk().await
     }
-}
-
-/// The client's `max_body_bytes` for a `fetch` limit where 0 means none.
-pub(crate) fn client_body_limit(limit: u64) -> u64 {
-    if limit == 0 { u64::MAX } else { limit }
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
-use http_client::{Error, Method, ParseError, Request, Url};
+use http_client::{Error, Method, Request, Url};
 
 use super::Shared;
 use super::body::Download;
@@ -165,12 +165,9 @@ fn sink_failure(error: SinkError) -> Failure {
 
 /// The client's message, with the flag to raise a body limit.
 fn client_error(error: &Error) -> String {
-    match error {
-        Error::Response {
-            source: ParseError::BodyTooLarge { .. },
-            ..
-        } => format!("{error} (raise it with --max-bytes)"),
-        _ => error.to_string(),
+    match error.body_limit() {
+        Some(_) => format!("{error} (raise it with --max-bytes)"),
+        None => error.to_string(),
     }
 }
 

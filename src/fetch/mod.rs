@@ -184,8 +184,7 @@ async fn run(mut options: Options) -> Result<bool, String> {
 
 fn build_client(options: &Options) -> Client {
     let cli = &options.cli;
-    let mut builder =
-        Client::builder().max_body_bytes(body::client_body_limit(options.max_body_bytes));
+    let mut builder = Client::builder().max_body_bytes(options.max_body_bytes);
     if let Some(t) = cli.timeout {
         builder = builder.total_timeout(t);
     }
