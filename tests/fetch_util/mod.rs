@@ -20,8 +20,37 @@ use std::sync::{Arc, OnceLock, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
+// Re-exported for the test files; not every file uses both.
+#[allow(unused_imports)]
 pub use handroll::load::ServerThread;
+#[allow(unused_imports)]
 pub use util::TempDir;
+
+/// A fresh directory under `parent`, removed with its contents when
+/// dropped (the shared `TempDir` is always under the system temp dir).
+pub struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    pub fn new_in(parent: &Path, label: &str) -> ScratchDir {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path = parent.join(format!("handroll-{label}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        ScratchDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        // Best effort: a leftover directory must not fail a test.
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
 
 /// How long one `fetch` run may take unless told otherwise.
 pub const CHILD_LIMIT: Duration = Duration::from_secs(30);
