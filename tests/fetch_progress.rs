@@ -1,7 +1,7 @@
 //! The progress line: drawn on stderr when it is a terminal or with
 //! `--progress` (done / failed / in flight, bytes, rate; a bar with ETA for
-//! one download of known length), never when piped without it, never with
-//! `--quiet` or `--json`.
+//! one download of known length), never when piped without it (`--json`
+//! included), never with `--quiet`.
 
 mod fetch_util;
 

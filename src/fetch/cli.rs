@@ -108,7 +108,7 @@ pub(crate) struct Cli {
     #[arg(long)]
     pub(crate) json: bool,
 
-    /// Show the progress line even when stderr is not a terminal
+    /// Show the progress line on stderr even when it is not a terminal
     #[arg(long, conflicts_with = "quiet")]
     pub(crate) progress: bool,
 

@@ -68,6 +68,16 @@ const DEMO_PAGES: [&str; 6] = [
 ///
 /// Usage errors print clap's message and exit the process with status 2
 /// (and `--help` or `--version` with 0) before anything is fetched.
+///
+/// # Examples
+///
+/// The whole of `examples/fetch.rs`:
+///
+/// ```no_run
+/// fn main() -> std::process::ExitCode {
+///     handroll::fetch::main()
+/// }
+/// ```
 pub fn main() -> ExitCode {
     let options = match Cli::parse_args().into_options() {
         Ok(options) => options,
@@ -118,9 +128,9 @@ async fn run(mut options: Options) -> Result<bool, String> {
     )
     .map_err(|e| e.to_string())?;
     let counters = Arc::new(Counters::default());
-    let show_progress = !options.cli.quiet
-        && !options.cli.json
-        && (options.cli.progress || std::io::stderr().is_terminal());
+    // On stderr, so --json's stdout stays clean with it.
+    let show_progress =
+        !options.cli.quiet && (options.cli.progress || std::io::stderr().is_terminal());
     let progress = show_progress.then(|| Progress::start(counters.clone(), single));
     let mut report = Report::new(
         options.cli.json,
