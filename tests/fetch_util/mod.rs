@@ -1,29 +1,32 @@
 //! Helpers for the `fetch_*` tests: running the `fetch` example as a child
 //! process (with stdin, a bounded wait, and its peak RSS sampled from
-//! `/proc/<pid>/status`), a scripted std server that counts concurrent
-//! connections, and nginx / python `http.server` started in a temp dir.
+//! `/proc/<pid>/status`), here; a scripted std server that counts
+//! concurrent connections (`scripted.rs`); nginx and python's `http.server`
+//! started in a temp dir (`servers.rs`).
 //!
 //! Every wait is bounded: a child that runs past its limit is killed and
 //! the test fails; servers stop when dropped.
 
-#![allow(dead_code)] // each test file uses its own part
+#![allow(dead_code, unused_imports)] // each test file uses its own part
 
 #[path = "../util/mod.rs"]
 mod util;
 
+mod scripted;
+mod servers;
+
+pub use scripted::{Scripted, Step, reply};
+pub use servers::{ServerProcess, require_program, start_nginx, start_python};
+
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock, mpsc};
+use std::sync::{OnceLock, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-// Re-exported for the test files; not every file uses both.
-#[allow(unused_imports)]
 pub use handroll::load::ServerThread;
-#[allow(unused_imports)]
 pub use util::TempDir;
 
 /// A fresh directory under `parent`, removed with its contents when
@@ -283,247 +286,4 @@ pub fn closed_port_url() -> String {
 /// What the demo server's `/bytes/N` sends: `abc…z` repeated.
 pub fn alphabet(n: usize) -> Vec<u8> {
     (0..n).map(|i| b'a' + (i % 26) as u8).collect()
-}
-
-/// One step of a scripted reply.
-#[derive(Debug, Clone)]
-pub enum Step {
-    Send(Vec<u8>),
-    Sleep(Duration),
-}
-
-/// `HTTP/1.0 {status} X` with a `Content-Length` body.
-pub fn reply(status: u16, body: &[u8]) -> Vec<Step> {
-    let mut bytes = format!(
-        "HTTP/1.0 {status} Scripted\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    bytes.extend_from_slice(body);
-    vec![Step::Send(bytes)]
-}
-
-type Handler = dyn Fn(usize, &str) -> Vec<Step> + Send + Sync;
-
-/// A std server on 127.0.0.1: for the n-th connection (from 0) and the
-/// request's path, the handler says what to send; then it closes. Counts
-/// connections and the most open at once. Stops when dropped (and after
-/// two minutes in any case).
-pub struct Scripted {
-    addr: SocketAddr,
-    connections: Arc<AtomicUsize>,
-    max_open: Arc<AtomicUsize>,
-    stop: Arc<AtomicBool>,
-}
-
-impl Scripted {
-    pub fn start(handler: impl Fn(usize, &str) -> Vec<Step> + Send + Sync + 'static) -> Scripted {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let handler: Arc<Handler> = Arc::new(handler);
-        let connections = Arc::new(AtomicUsize::new(0));
-        let max_open = Arc::new(AtomicUsize::new(0));
-        let open = Arc::new(AtomicUsize::new(0));
-        let stop = Arc::new(AtomicBool::new(false));
-        {
-            let (connections, max_open, stop) =
-                (connections.clone(), max_open.clone(), stop.clone());
-            thread::spawn(move || {
-                let deadline = Instant::now() + Duration::from_secs(120);
-                while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
-                    let Ok((stream, _)) = listener.accept() else {
-                        thread::sleep(Duration::from_millis(2));
-                        continue;
-                    };
-                    let n = connections.fetch_add(1, Ordering::SeqCst);
-                    let now = open.fetch_add(1, Ordering::SeqCst) + 1;
-                    max_open.fetch_max(now, Ordering::SeqCst);
-                    let (handler, open) = (handler.clone(), open.clone());
-                    thread::spawn(move || {
-                        serve(stream, n, &*handler);
-                        open.fetch_sub(1, Ordering::SeqCst);
-                    });
-                }
-            });
-        }
-        Scripted {
-            addr,
-            connections,
-            max_open,
-            stop,
-        }
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    pub fn connections(&self) -> usize {
-        self.connections.load(Ordering::SeqCst)
-    }
-
-    pub fn max_open(&self) -> usize {
-        self.max_open.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for Scripted {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
-fn serve(mut stream: TcpStream, n: usize, handler: &Handler) {
-    stream.set_nonblocking(false).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    let mut request = Vec::new();
-    let mut buf = [0; 4096];
-    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => request.extend_from_slice(&buf[..n]),
-        }
-    }
-    let text = String::from_utf8_lossy(&request);
-    let path = text.split(' ').nth(1).unwrap_or("/").to_owned();
-    for step in handler(n, &path) {
-        match step {
-            // The client may be gone (a timeout, a closed pipe): stop.
-            Step::Send(bytes) => {
-                if stream.write_all(&bytes).is_err() {
-                    return;
-                }
-            }
-            Step::Sleep(d) => thread::sleep(d),
-        }
-    }
-}
-
-/// The path of `program`, or a clear failure: the tests that need it are
-/// `#[ignore]`d, so reaching here means they were asked for.
-pub fn require_program(program: &str, package: &str) -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/usr/local/sbin"].map(PathBuf::from))
-        .map(|dir| dir.join(program))
-        .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| {
-            panic!("this test needs {program}, which is not installed (apt-get install {package})")
-        })
-}
-
-/// A server child process, killed when dropped.
-pub struct ServerProcess {
-    pub addr: SocketAddr,
-    child: Child,
-}
-
-impl ServerProcess {
-    pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        // `kill` fails only if it already exited; `wait` reaps it.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `command` (made for a port) and waits until it accepts; tries
-/// three ports in case one is taken in between.
-fn start_server(what: &str, mut command: impl FnMut(u16) -> Command) -> ServerProcess {
-    let mut failures = Vec::new();
-    for _ in 0..3 {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let child = command(port)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {what}: {e}"));
-        let mut server = ServerProcess { addr, child };
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(10) {
-            if let Ok(Some(status)) = server.child.try_wait() {
-                failures.push(format!("exited with {status}"));
-                break;
-            }
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return server;
-            }
-            thread::sleep(Duration::from_millis(25));
-        }
-        failures.push(format!("{addr}: not accepting after 10 s"));
-    }
-    panic!("{what} did not start: {failures:?}");
-}
-
-/// nginx serving `root`, one foreground process, every file it writes
-/// under `tmp`.
-pub fn start_nginx(tmp: &Path, root: &Path) -> ServerProcess {
-    let nginx = require_program("nginx", "nginx-light");
-    let (tmp, root) = (tmp.to_owned(), root.to_owned());
-    start_server("nginx", move |port| {
-        let t = tmp.display();
-        let conf = tmp.join("nginx.conf");
-        let config = format!(
-            "daemon off;
-master_process off;
-worker_processes 1;
-pid {t}/nginx.pid;
-error_log {t}/error.log;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    sendfile on;
-    client_body_temp_path {t}/client_body;
-    proxy_temp_path {t}/proxy;
-    fastcgi_temp_path {t}/fastcgi;
-    uwsgi_temp_path {t}/uwsgi;
-    scgi_temp_path {t}/scgi;
-    default_type application/octet-stream;
-    server {{
-        listen 127.0.0.1:{port};
-        root {root};
-    }}
-}}
-",
-            root = root.display()
-        );
-        std::fs::write(&conf, config).expect("writing nginx.conf");
-        let mut command = Command::new(&nginx);
-        command
-            .arg("-p")
-            .arg(&tmp)
-            .arg("-c")
-            .arg(&conf)
-            .arg("-e")
-            .arg(tmp.join("error.log"));
-        command
-    })
-}
-
-/// python's `http.server` serving `root`.
-pub fn start_python(root: &Path) -> ServerProcess {
-    let python = require_program("python3", "python3");
-    let root = root.to_owned();
-    start_server("python3 -m http.server", move |port| {
-        let mut command = Command::new(&python);
-        command
-            .args(["-m", "http.server", "--bind", "127.0.0.1"])
-            .arg(port.to_string())
-            .arg("--directory")
-            .arg(&root);
-        command
-    })
 }
