@@ -8,6 +8,7 @@
 //!
 //! Needs nginx (`apt-get install nginx-light`): `#[ignore]`d, and CI runs
 //! it with `--include-ignored`; asked for without nginx, it fails saying so.
+//! Without curl it checks everything but prints no comparison.
 
 mod fetch_util;
 
@@ -17,7 +18,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fetch_util::{Fetch, ScratchDir, require_program, start_nginx, watchdog};
+use fetch_util::{Fetch, ScratchDir, find_program, require_program, start_nginx, watchdog};
 
 /// The file's size: 500 MB.
 const SIZE: u64 = 500_000_000;
@@ -80,7 +81,8 @@ fn scratch() -> ScratchDir {
 #[ignore = "needs nginx-light"]
 fn large_downloads_from_nginx() {
     require_program("nginx", "nginx-light");
-    let curl = require_program("curl", "curl");
+    // curl is only the yardstick of a printed measurement, not behaviour.
+    let curl = find_program("curl");
     watchdog(Duration::from_secs(170), move || {
         let tmp = scratch();
         let root = tmp.path().join("www");
@@ -91,7 +93,10 @@ fn large_downloads_from_nginx() {
         let url = nginx.url("/big.bin");
         four_at_once_in_bounded_memory(&url, &tmp.path().join("out"), &source);
         a_failure_midway_leaves_no_part(&url, &tmp.path().join("cut"));
-        one_beside_curl(&url, &curl, &tmp.path().join("copy.bin"));
+        match curl {
+            Some(curl) => one_beside_curl(&url, &curl, &tmp.path().join("copy.bin")),
+            None => eprintln!("curl not installed: no speed comparison"),
+        }
     });
 }
 

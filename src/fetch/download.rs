@@ -94,7 +94,12 @@ async fn attempt(
     last: bool,
     shared: &Shared,
 ) -> Result<(u16, u64, Option<PathBuf>), Failure> {
-    let mut download = Download::start(&shared.client, request.clone())
+    let total = shared
+        .options
+        .cli
+        .timeout
+        .unwrap_or(http_client::DEFAULT_TOTAL_TIMEOUT);
+    let mut download = Download::start(&shared.client, request.clone(), total)
         .await
         .map_err(|e| Failure {
             retryable: is_retryable(&e),

@@ -9,17 +9,21 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The path of `program`, or a clear failure: the tests that need it are
-/// `#[ignore]`d, so reaching here means they were asked for.
-pub fn require_program(program: &str, package: &str) -> PathBuf {
+/// The path of `program` on `PATH` or in the usual sbin directories.
+pub fn find_program(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain(["/usr/sbin", "/usr/local/sbin"].map(PathBuf::from))
         .map(|dir| dir.join(program))
         .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| {
-            panic!("this test needs {program}, which is not installed (apt-get install {package})")
-        })
+}
+
+/// The path of `program`, or a clear failure: the tests that need it are
+/// `#[ignore]`d, so reaching here means they were asked for.
+pub fn require_program(program: &str, package: &str) -> PathBuf {
+    find_program(program).unwrap_or_else(|| {
+        panic!("this test needs {program}, which is not installed (apt-get install {package})")
+    })
 }
 
 /// A server child process, killed when dropped.
