@@ -108,26 +108,126 @@ impl BodyStream {
     }
 
     /// The status code (never 1xx: interim responses are skipped).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use runtime::net::TcpListener;
+    /// # runtime::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    /// # let port = listener.local_addr()?.port();
+    /// # runtime::spawn(async move {
+    /// #     let (mut s, _) = listener.accept().await.unwrap();
+    /// #     let _ = s.read(&mut [0; 1024]).await;
+    /// #     s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello").await.unwrap();
+    /// # });
+    /// // The server answers "HTTP/1.1 200 OK", "Content-Type: text/plain" and "hello".
+    /// let body = http_client::get_streaming(format!("http://127.0.0.1:{port}/")).await?;
+    /// assert_eq!(body.status(), 200);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn status(&self) -> u16 {
         self.head.status
     }
 
     /// The version on the status line.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use runtime::net::TcpListener;
+    /// # runtime::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    /// # let port = listener.local_addr()?.port();
+    /// # runtime::spawn(async move {
+    /// #     let (mut s, _) = listener.accept().await.unwrap();
+    /// #     let _ = s.read(&mut [0; 1024]).await;
+    /// #     s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello").await.unwrap();
+    /// # });
+    /// // The server answers "HTTP/1.1 200 OK", "Content-Type: text/plain" and "hello".
+    /// let body = http_client::get_streaming(format!("http://127.0.0.1:{port}/")).await?;
+    /// assert_eq!(body.version(), http_client::Version::Http11);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn version(&self) -> Version {
         self.head.version
     }
 
     /// The reason phrase, lossily decoded; may be empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use runtime::net::TcpListener;
+    /// # runtime::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    /// # let port = listener.local_addr()?.port();
+    /// # runtime::spawn(async move {
+    /// #     let (mut s, _) = listener.accept().await.unwrap();
+    /// #     let _ = s.read(&mut [0; 1024]).await;
+    /// #     s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello").await.unwrap();
+    /// # });
+    /// // The server answers "HTTP/1.1 200 OK", "Content-Type: text/plain" and "hello".
+    /// let body = http_client::get_streaming(format!("http://127.0.0.1:{port}/")).await?;
+    /// assert_eq!(body.reason(), "OK");
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn reason(&self) -> &str {
         &self.head.reason
     }
 
     /// All header fields.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use runtime::net::TcpListener;
+    /// # runtime::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    /// # let port = listener.local_addr()?.port();
+    /// # runtime::spawn(async move {
+    /// #     let (mut s, _) = listener.accept().await.unwrap();
+    /// #     let _ = s.read(&mut [0; 1024]).await;
+    /// #     s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello").await.unwrap();
+    /// # });
+    /// // The server answers "HTTP/1.1 200 OK", "Content-Type: text/plain" and "hello".
+    /// let body = http_client::get_streaming(format!("http://127.0.0.1:{port}/")).await?;
+    /// assert_eq!(body.headers().get_str("content-type"), Some("text/plain"));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn headers(&self) -> &Headers {
         &self.head.headers
     }
 
     /// The first value of header `name` (any case).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use runtime::net::TcpListener;
+    /// # runtime::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    /// # let port = listener.local_addr()?.port();
+    /// # runtime::spawn(async move {
+    /// #     let (mut s, _) = listener.accept().await.unwrap();
+    /// #     let _ = s.read(&mut [0; 1024]).await;
+    /// #     s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello").await.unwrap();
+    /// # });
+    /// // The server answers "HTTP/1.1 200 OK", "Content-Type: text/plain" and "hello".
+    /// let body = http_client::get_streaming(format!("http://127.0.0.1:{port}/")).await?;
+    /// assert_eq!(body.header("Content-Type"), Some(&b"text/plain"[..]));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn header(&self, name: &str) -> Option<&[u8]> {
         self.head.headers.get(name)
     }
@@ -136,12 +236,55 @@ impl BodyStream {
     /// in advance: the `Content-Length`, or 0 for a response that has no body
     /// (to `HEAD`, a 204 or a 304, whatever its headers say). `None` for a
     /// chunked or close-delimited body.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use runtime::net::TcpListener;
+    /// # runtime::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    /// # let port = listener.local_addr()?.port();
+    /// # runtime::spawn(async move {
+    /// #     let (mut s, _) = listener.accept().await.unwrap();
+    /// #     let _ = s.read(&mut [0; 1024]).await;
+    /// #     s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello").await.unwrap();
+    /// # });
+    /// // The server answers "HTTP/1.1 200 OK", "Content-Type: text/plain" and "hello".
+    /// let body = http_client::get_streaming(format!("http://127.0.0.1:{port}/")).await?;
+    /// assert_eq!(body.content_length(), Some(5));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn content_length(&self) -> Option<u64> {
         self.decoder.length()
     }
 
     /// The size of the stream's read buffer: no chunk is longer, and the
     /// stream never holds more body than this.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use runtime::net::TcpListener;
+    /// # runtime::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    /// # let port = listener.local_addr()?.port();
+    /// # runtime::spawn(async move {
+    /// #     let (mut s, _) = listener.accept().await.unwrap();
+    /// #     let _ = s.read(&mut [0; 1024]).await;
+    /// #     s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello").await.unwrap();
+    /// # });
+    /// // The server answers "HTTP/1.1 200 OK", "Content-Type: text/plain" and "hello".
+    /// let mut body = http_client::get_streaming(format!("http://127.0.0.1:{port}/")).await?;
+    /// let capacity = body.buffer_capacity();
+    /// while let Some(chunk) = body.chunk().await? {
+    ///     assert!(chunk.len() <= capacity);
+    /// }
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn buffer_capacity(&self) -> usize {
         self.wire.capacity()
     }
@@ -159,6 +302,30 @@ impl BodyStream {
     /// the socket fails; [`Error::Timeout`] when no byte arrives for the idle
     /// timeout, or the total deadline of a [`Client`](crate::Client) request
     /// passes. After an error, every call fails alike.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use runtime::net::TcpListener;
+    /// # runtime::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    /// # let port = listener.local_addr()?.port();
+    /// # runtime::spawn(async move {
+    /// #     let (mut s, _) = listener.accept().await.unwrap();
+    /// #     let _ = s.read(&mut [0; 1024]).await;
+    /// #     s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello").await.unwrap();
+    /// # });
+    /// // The server answers "HTTP/1.1 200 OK", "Content-Type: text/plain" and "hello".
+    /// let mut body = http_client::get_streaming(format!("http://127.0.0.1:{port}/")).await?;
+    /// let mut text = Vec::new();
+    /// while let Some(chunk) = body.chunk().await? {
+    ///     text.extend_from_slice(chunk); // or write it to a file
+    /// }
+    /// assert_eq!(text, b"hello");
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Cancel safety
     ///
@@ -179,6 +346,27 @@ impl BodyStream {
     /// # Cancellation
     ///
     /// Dropping the future closes the connection and discards what was read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use runtime::net::TcpListener;
+    /// # runtime::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    /// # let port = listener.local_addr()?.port();
+    /// # runtime::spawn(async move {
+    /// #     let (mut s, _) = listener.accept().await.unwrap();
+    /// #     let _ = s.read(&mut [0; 1024]).await;
+    /// #     s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello").await.unwrap();
+    /// # });
+    /// // The server answers "HTTP/1.1 200 OK", "Content-Type: text/plain" and "hello".
+    /// let body = http_client::get_streaming(format!("http://127.0.0.1:{port}/")).await?;
+    /// let response = body.read_to_end().await?;
+    /// assert_eq!(response.text()?, "hello");
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub async fn read_to_end(mut self) -> Result<Response> {
         let mut body = Vec::new();
         if let Some(length) = self.decoder.length() {
@@ -318,5 +506,45 @@ impl fmt::Debug for BodyStream {
             .field("received", &self.decoder.decoded())
             .field("state", &state)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{IoPhase, ParseError, TimeoutPhase};
+
+    #[test]
+    fn a_replayed_error_reads_the_same() {
+        let authority = || "127.0.0.1:80".to_owned();
+        let errors = [
+            Error::Io {
+                phase: IoPhase::Receiving,
+                authority: authority(),
+                source: io::Error::from_raw_os_error(104),
+            },
+            Error::Io {
+                phase: IoPhase::Receiving,
+                authority: authority(),
+                source: io::Error::other("custom"),
+            },
+            Error::Timeout {
+                phase: TimeoutPhase::Idle(ParsePhase::Body),
+                authority: authority(),
+                after: std::time::Duration::from_secs(1),
+            },
+            Error::Response {
+                authority: authority(),
+                source: ParseError::Truncated {
+                    expected: 10,
+                    received: 3,
+                },
+            },
+        ];
+        for error in errors {
+            let again = replay(&error);
+            assert_eq!(again.to_string(), error.to_string());
+            assert_eq!(format!("{again:?}"), format!("{error:?}"));
+        }
     }
 }

@@ -130,6 +130,11 @@ impl Wire {
             return Poll::Ready(Err(self.io_error(io::ErrorKind::NotConnected.into())));
         };
         (self.start, self.end) = (0, 0);
+        // Checked before each read too, not only while waiting: a server
+        // that keeps the socket full would otherwise never meet the deadline.
+        if self.deadline.is_some_and(|d| Instant::now() >= d.at) {
+            return Poll::Ready(Err(self.timeout(phase)));
+        }
         match Pin::new(stream).poll_read(cx, &mut self.buf) {
             Poll::Ready(Ok(n)) => {
                 self.armed = false;
