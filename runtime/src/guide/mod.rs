@@ -29,6 +29,10 @@
 //! 7. [How the HTTP client composes, and the Python `select()` loop](ch7_http_client_and_the_select_loop):
 //!    `connect` → `send` → `read_to_end` around a pure parser, and the
 //!    lesson this project grew from, mapped piece by piece.
+//! 8. [Channels and locks: how a waker protocol works](ch8_channels_and_locks):
+//!    a channel in thirty lines, the rules it keeps (check and register
+//!    under one lock, wake after unlocking, store the waker once), then
+//!    `mpsc`'s backpressure, cancellation and close, and the locks.
 //!
 //! # The whole picture
 //!
@@ -64,6 +68,7 @@
 //! | `time/mod.rs`, `time/sleep.rs`, `time/timeout.rs`, `time/interval.rs` | [`Sleep`](crate::time::Sleep), [`timeout`](crate::time::timeout), [`interval`](crate::time::interval) | 5 |
 //! | `net/sys.rs` | the system calls std lacks, through `rustix` | 6 |
 //! | `net/resolve.rs`, `blocking.rs` | [`lookup_host`](crate::net::lookup_host), [`spawn_blocking`](crate::spawn_blocking) | 2, 6 |
+//! | `sync/` (`waiters.rs`, `mpsc/`, `mutex.rs`, `semaphore.rs`, `notify.rs`, `oneshot.rs`, `broadcast/`, `block.rs`) | [`sync`](crate::sync): the waiter list and the primitives built on it | 8 |
 //!
 //! Then the client, `http-client/src/`: `lib.rs`, `connect.rs`,
 //! `connection.rs`, `client.rs` and `parse/mod.rs` (chapter 7).
@@ -101,3 +106,6 @@ pub mod ch6_non_blocking_connect {}
 
 #[doc = include_str!("ch7_http_client_and_the_select_loop.md")]
 pub mod ch7_http_client_and_the_select_loop {}
+
+#[doc = include_str!("ch8_channels_and_locks.md")]
+pub mod ch8_channels_and_locks {}

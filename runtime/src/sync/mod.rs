@@ -81,6 +81,9 @@ const _: fn() = || {
     send_sync::<broadcast::Sender<T>>();
     send_sync::<broadcast::Receiver<T>>();
     send_sync::<Mutex<T>>();
+    // Not `Send`: it holds a `std::sync::MutexGuard` (see `Mutex`).
+    fn sync<X: Sync>() {}
+    sync::<MutexGuard<'static, T>>();
     send_sync::<Lock<'static, T>>();
     send_sync::<Semaphore>();
     send_sync::<SemaphorePermit<'static>>();

@@ -2,28 +2,9 @@
 //! blocking the thread, served first come, first served.
 //!
 //! ```
-//! use std::sync::Arc;
-//! use runtime::sync::Mutex;
-//!
-//! runtime::block_on(async {
-//!     let log = Arc::new(Mutex::new(Vec::new()));
-//!     let tasks: Vec<_> = (0..3)
-//!         .map(|i| {
-//!             let log = log.clone();
-//!             runtime::spawn(async move {
-//!                 let mut log = log.lock().await;
-//!                 log.push(i);
-//!                 // Holding the lock across an await is what this type is for.
-//!                 runtime::yield_now().await;
-//!                 log.push(i);
-//!             })
-//!         })
-//!         .collect();
-//!     for task in tasks { task.await?; }
-//!     assert_eq!(*log.lock().await, [0, 0, 1, 1, 2, 2]);
-//!     Ok::<_, runtime::JoinError>(())
-//! })?;
-//! # Ok::<_, runtime::JoinError>(())
+//! let counter = runtime::sync::Mutex::new(0);
+//! runtime::block_on(async { *counter.lock().await += 1 });
+//! assert_eq!(counter.into_inner(), 1);
 //! ```
 //!
 //! Two parts: the *turn* (who holds the lock, and a FIFO of waiters, under
@@ -43,7 +24,42 @@ use std::task::{Context, Poll};
 use super::lock;
 use super::waiters::WaiterList;
 
-/// An async mutual-exclusion lock around a `T`.
+/// An async mutual-exclusion lock around a `T`: `lock().await` waits
+/// without blocking the thread, and waiters get the lock in arrival order.
+///
+/// Use it when the lock is held across an `.await`; for short critical
+/// sections with no await inside, `std::sync::Mutex` is cheaper. `Mutex<T>`
+/// is `Send + Sync` when `T: Send`, so it can be shared (in an `Arc`) by
+/// tasks on several threads' runtimes. Its [`MutexGuard`] is `Sync` but not
+/// `Send`: a task holding it stays on its thread, which every task of this
+/// runtime does anyway.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use runtime::sync::Mutex;
+///
+/// runtime::block_on(async {
+///     let log = Arc::new(Mutex::new(Vec::new()));
+///     let tasks: Vec<_> = (0..3)
+///         .map(|i| {
+///             let log = log.clone();
+///             runtime::spawn(async move {
+///                 let mut log = log.lock().await;
+///                 log.push(i);
+///                 // Holding the lock across an await is what this type is for.
+///                 runtime::yield_now().await;
+///                 log.push(i);
+///             })
+///         })
+///         .collect();
+///     for task in tasks { task.await?; }
+///     assert_eq!(*log.lock().await, [0, 0, 1, 1, 2, 2]);
+///     Ok::<_, runtime::JoinError>(())
+/// })?;
+/// # Ok::<_, runtime::JoinError>(())
+/// ```
 pub struct Mutex<T: ?Sized> {
     turn: std::sync::Mutex<Turn>,
     data: std::sync::Mutex<T>,
@@ -158,12 +174,14 @@ impl<T: ?Sized> Mutex<T> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Waiting tasks and waiter entries (chosen ones keep theirs until they
-    /// run): for tests that check nothing is left behind.
+    /// Waiting tasks, waiter entries (a chosen waiter keeps its entry until
+    /// it runs) and the waiter slab's capacity: for tests that check nothing
+    /// is left behind and memory returns to the baseline.
     #[doc(hidden)]
-    pub fn waiter_footprint(&self) -> (usize, usize) {
+    pub fn waiter_footprint(&self) -> (usize, usize, usize) {
         let turn = lock(&self.turn);
-        (turn.waiters.len(), turn.waiters.footprint().1)
+        let (entries, capacity) = turn.waiters.footprint();
+        (turn.waiters.len(), entries, capacity)
     }
 
     /// Builds the guard for a caller that holds the turn. Only the turn's

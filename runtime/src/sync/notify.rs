@@ -2,24 +2,9 @@
 //! building block for "something changed, go and look".
 //!
 //! ```
-//! use std::sync::Arc;
-//! use runtime::sync::Notify;
-//!
-//! runtime::block_on(async {
-//!     let ready = Arc::new(Notify::new());
-//!     let waiter = runtime::spawn({
-//!         let ready = ready.clone();
-//!         async move {
-//!             ready.notified().await;
-//!             "notified"
-//!         }
-//!     });
-//!     // Even if this runs before the waiter waits, the permit is kept.
-//!     ready.notify_one();
-//!     assert_eq!(waiter.await?, "notified");
-//!     Ok::<_, runtime::JoinError>(())
-//! })?;
-//! # Ok::<_, runtime::JoinError>(())
+//! let changed = runtime::sync::Notify::new();
+//! changed.notify_one(); // nobody waits yet: stored as a permit
+//! runtime::block_on(changed.notified());
 //! ```
 //!
 //! State: one stored permit, a count of `notify_waiters` calls, and a FIFO
@@ -38,6 +23,29 @@ use super::waiters::WaiterList;
 
 /// Notifies one waiting task ([`notify_one`](Notify::notify_one)) or all of
 /// them ([`notify_waiters`](Notify::notify_waiters)).
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use runtime::sync::Notify;
+///
+/// runtime::block_on(async {
+///     let ready = Arc::new(Notify::new());
+///     let waiter = runtime::spawn({
+///         let ready = ready.clone();
+///         async move {
+///             ready.notified().await;
+///             "notified"
+///         }
+///     });
+///     // Even if this runs before the waiter waits, the permit is kept.
+///     ready.notify_one();
+///     assert_eq!(waiter.await?, "notified");
+///     Ok::<_, runtime::JoinError>(())
+/// })?;
+/// # Ok::<_, runtime::JoinError>(())
+/// ```
 pub struct Notify {
     state: Mutex<State>,
 }
@@ -155,12 +163,14 @@ impl Notify {
         wakers.wake_all();
     }
 
-    /// Waiting tasks and the waiter slab's capacity: for tests that check
-    /// memory returns to the baseline.
+    /// Waiting tasks, waiter entries (a chosen waiter keeps its entry until
+    /// it runs) and the waiter slab's capacity: for tests that check nothing
+    /// is left behind and memory returns to the baseline.
     #[doc(hidden)]
-    pub fn waiter_footprint(&self) -> (usize, usize) {
+    pub fn waiter_footprint(&self) -> (usize, usize, usize) {
         let state = lock(&self.state);
-        (state.waiters.len(), state.waiters.footprint().1)
+        let (entries, capacity) = state.waiters.footprint();
+        (state.waiters.len(), entries, capacity)
     }
 
     /// Chooses the longest waiter, or stores the permit.

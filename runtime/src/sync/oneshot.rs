@@ -55,6 +55,7 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     (
         Sender {
             shared: shared.clone(),
+            sent: false,
         },
         Receiver { shared },
     )
@@ -74,6 +75,8 @@ struct State<T> {
 /// The sending half, consumed by [`send`](Sender::send).
 pub struct Sender<T> {
     shared: Arc<Mutex<State<T>>>,
+    /// Set by `send`, which already marked the state: `Drop` has no work.
+    sent: bool,
 }
 
 /// The receiving half: a future of the value.
@@ -103,16 +106,18 @@ impl<T> Sender<T> {
     /// drop(rx);
     /// assert_eq!(tx.send(1), Err(1));
     /// ```
-    pub fn send(self, value: T) -> Result<(), T> {
+    pub fn send(mut self, value: T) -> Result<(), T> {
         let waker = {
             let mut state = lock(&self.shared);
             if state.receiver_gone {
                 return Err(value);
             }
             state.value = Some(value);
+            state.sender_gone = true;
             state.waker.take()
         };
-        // `self` is dropped next and marks the sender gone; the value is in.
+        // One lock for the whole send: `Drop` has nothing left to do.
+        self.sent = true;
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -138,6 +143,9 @@ impl<T> Sender<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
+        if self.sent {
+            return;
+        }
         let waker = {
             let mut state = lock(&self.shared);
             state.sender_gone = true;

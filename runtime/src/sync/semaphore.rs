@@ -2,27 +2,11 @@
 //! come, first served.
 //!
 //! ```
-//! use std::sync::Arc;
-//! use runtime::sync::Semaphore;
-//!
-//! runtime::block_on(async {
-//!     // Ten jobs, at most two running at a time.
-//!     let limit = Arc::new(Semaphore::new(2));
-//!     let mut jobs = Vec::new();
-//!     for i in 0..10 {
-//!         let permit = limit.clone().acquire_owned().await?;
-//!         jobs.push(runtime::spawn(async move {
-//!             runtime::yield_now().await;
-//!             drop(permit); // the next job may start
-//!             i
-//!         }));
-//!     }
-//!     let mut sum = 0;
-//!     for job in jobs { sum += job.await?; }
-//!     assert_eq!(sum, 45);
-//!     Ok::<_, Box<dyn std::error::Error>>(())
-//! })?;
-//! # Ok::<_, Box<dyn std::error::Error>>(())
+//! let limit = runtime::sync::Semaphore::new(2);
+//! let permit = runtime::block_on(limit.acquire())?;
+//! assert_eq!(limit.available_permits(), 1);
+//! drop(permit);
+//! # Ok::<_, runtime::sync::AcquireError>(())
 //! ```
 //!
 //! Permits are a count under a std mutex beside a FIFO of waiters. A
@@ -42,6 +26,32 @@ use super::lock;
 use super::waiters::{WaiterList, Wakers};
 
 /// A counting semaphore for tasks and threads.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use runtime::sync::Semaphore;
+///
+/// runtime::block_on(async {
+///     // Ten jobs, at most two running at a time.
+///     let limit = Arc::new(Semaphore::new(2));
+///     let mut jobs = Vec::new();
+///     for i in 0..10 {
+///         let permit = limit.clone().acquire_owned().await?;
+///         jobs.push(runtime::spawn(async move {
+///             runtime::yield_now().await;
+///             drop(permit); // the next job may start
+///             i
+///         }));
+///     }
+///     let mut sum = 0;
+///     for job in jobs { sum += job.await?; }
+///     assert_eq!(sum, 45);
+///     Ok::<_, Box<dyn std::error::Error>>(())
+/// })?;
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 pub struct Semaphore {
     state: Mutex<State>,
 }
@@ -241,12 +251,14 @@ impl Semaphore {
         lock(&self.state).closed
     }
 
-    /// Waiting acquirers and the waiter slab's capacity: for tests that
-    /// check memory returns to the baseline.
+    /// Waiting tasks, waiter entries (a chosen waiter keeps its entry until
+    /// it runs) and the waiter slab's capacity: for tests that check nothing
+    /// is left behind and memory returns to the baseline.
     #[doc(hidden)]
-    pub fn waiter_footprint(&self) -> (usize, usize) {
+    pub fn waiter_footprint(&self) -> (usize, usize, usize) {
         let state = lock(&self.state);
-        (state.waiters.len(), state.waiters.footprint().1)
+        let (entries, capacity) = state.waiters.footprint();
+        (state.waiters.len(), entries, capacity)
     }
 
     fn try_take(&self) -> Result<(), TryAcquireError> {

@@ -186,11 +186,11 @@ impl<T> Sender<T> {
         self.capacity
     }
 
-    /// How many senders wait for room, and how many waiter entries exist
-    /// (a chosen waiter keeps its entry until it runs): for tests.
+    /// Senders waiting for room, waiter entries (a chosen waiter keeps its
+    /// entry until it runs) and the waiter slab's capacity: for tests.
     #[doc(hidden)]
-    pub fn waiting_senders(&self) -> (usize, usize) {
-        self.chan.waiting_senders()
+    pub fn waiter_footprint(&self) -> (usize, usize, usize) {
+        self.chan.waiter_footprint()
     }
 }
 

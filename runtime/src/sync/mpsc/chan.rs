@@ -249,9 +249,10 @@ impl<T> Chan<T> {
         state.capacity - state.queue.len()
     }
 
-    /// Senders parked for room: linked entries and entries not yet removed.
-    pub(super) fn waiting_senders(&self) -> (usize, usize) {
+    /// Senders parked for room, waiter entries, and the slab's capacity.
+    pub(super) fn waiter_footprint(&self) -> (usize, usize, usize) {
         let state = lock(&self.state);
-        (state.send_waiters.len(), state.send_waiters.footprint().0)
+        let (entries, capacity) = state.send_waiters.footprint();
+        (state.send_waiters.len(), entries, capacity)
     }
 }
