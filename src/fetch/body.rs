@@ -6,45 +6,25 @@
 //! connection's read buffer, so a download's memory is that buffer plus the
 //! sink's, whatever the body's size. The client's `max_body_bytes` bounds
 //! the stream (0 = no limit), its idle timeout each wait for bytes, and its
-//! total timeout the whole exchange — but the stream checks that deadline
-//! only when it has to wait for bytes, so a server fast enough never to
-//! make it wait could stream past `--timeout`; [`Download::chunk`] checks
-//! it too (one clock read per chunk of up to 64 KiB).
+//! total timeout (`--timeout`) the whole exchange, body included.
 
-use std::time::{Duration, Instant};
-
-use http_client::{BodyStream, Client, Error, Request, TimeoutPhase};
+use http_client::{BodyStream, Client, Request};
 
 /// A response head and its body, read a chunk at a time.
 #[derive(Debug)]
 pub(crate) struct Download {
     stream: BodyStream,
-    /// When the whole exchange must be over, and its duration.
-    deadline: Option<(Instant, Duration)>,
-    /// The server, for the timeout's message.
-    authority: String,
 }
 
 impl Download {
-    /// Sends `request`, follows redirects, and waits for the final head;
-    /// `total` is the client's total timeout.
+    /// Sends `request`, follows redirects, and waits for the final head.
     ///
     /// # Errors
     ///
     /// As [`Client::send_streaming`].
-    pub(crate) async fn start(
-        client: &Client,
-        request: Request,
-        total: Duration,
-    ) -> http_client::Result<Download> {
-        let deadline = Instant::now().checked_add(total).map(|at| (at, total));
-        let authority = request.url().authority();
+    pub(crate) async fn start(client: &Client, request: Request) -> http_client::Result<Download> {
         let stream = client.send_streaming(request).await?;
-        Ok(Download {
-            stream,
-            deadline,
-            authority,
-        })
+        Ok(Download { stream })
     }
 
     /// The status code.
@@ -69,15 +49,6 @@ impl Download {
     /// As [`BodyStream::chunk`]: a truncated or malformed body, the body
     /// limit, a timeout, a socket error.
     pub(crate) async fn chunk(&mut self) -> http_client::Result<Option<&[u8]>> {
-        if let Some((at, total)) = self.deadline
-            && Instant::now() >= at
-        {
-            return Err(Error::Timeout {
-                phase: TimeoutPhase::Total,
-                authority: self.authority.clone(),
-                after: total,
-            });
-        }
         self.stream.chunk().await
     }
 }

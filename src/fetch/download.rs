@@ -94,12 +94,7 @@ async fn attempt(
     last: bool,
     shared: &Shared,
 ) -> Result<(u16, u64, Option<PathBuf>), Failure> {
-    let total = shared
-        .options
-        .cli
-        .timeout
-        .unwrap_or(http_client::DEFAULT_TOTAL_TIMEOUT);
-    let mut download = Download::start(&shared.client, request.clone(), total)
+    let mut download = Download::start(&shared.client, request.clone())
         .await
         .map_err(|e| Failure {
             retryable: is_retryable(&e),
