@@ -15,6 +15,8 @@ const POWERS: usize = 40;
 pub(crate) struct Latencies {
     counts: Vec<u64>,
     total: u64,
+    /// The shortest and longest recorded, to keep estimates within them.
+    range: Option<(Duration, Duration)>,
 }
 
 impl Default for Latencies {
@@ -22,6 +24,7 @@ impl Default for Latencies {
         Latencies {
             counts: vec![0; SUB * POWERS],
             total: 0,
+            range: None,
         }
     }
 }
@@ -32,10 +35,15 @@ impl Latencies {
         let micros = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
         self.counts[bucket(micros)] += 1;
         self.total += 1;
+        self.range = Some(match self.range {
+            None => (duration, duration),
+            Some((low, high)) => (low.min(duration), high.max(duration)),
+        });
     }
 
-    /// The duration below which `percent` of the recorded ones fall
-    /// (the middle of its bucket); `None` when empty.
+    /// The duration below which `percent` of the recorded ones fall (the
+    /// middle of its bucket, kept within the shortest and longest seen);
+    /// `None` when empty.
     pub(crate) fn percentile(&self, percent: f64) -> Option<Duration> {
         if self.total == 0 {
             return None;
@@ -46,7 +54,9 @@ impl Latencies {
             seen += count;
             if seen >= rank {
                 let (low, high) = bounds(i);
-                return Some(Duration::from_micros(low + (high - low) / 2));
+                let estimate = Duration::from_micros(low + (high - low) / 2);
+                let (shortest, longest) = self.range?;
+                return Some(estimate.clamp(shortest, longest));
             }
         }
         None
@@ -98,5 +108,8 @@ mod tests {
         let p99 = latencies.percentile(99.0).unwrap().as_secs_f64() * 1000.0;
         assert!((p50 - 500.0).abs() < 500.0 * 0.04, "{p50}");
         assert!((p99 - 990.0).abs() < 990.0 * 0.04, "{p99}");
+        let mut one = Latencies::default();
+        one.record(Duration::from_micros(4_073_100));
+        assert_eq!(one.percentile(99.0), Some(Duration::from_micros(4_073_100)));
     }
 }
