@@ -1,8 +1,9 @@
 //! Where `fetch` puts bodies: `--output DIR` through `DIR/.i.part` renamed
 //! on success (a failed fetch leaves neither), an unwritable `DIR` refused
 //! up front with exit status 2, `-o FILE` and `-o -` (stdout, the report
-//! on stderr, a closed pipe ending quietly), `--fail`, and the body limit:
-//! none for saved bodies unless `--max-bytes` sets one, 16 MiB otherwise.
+//! on stderr, a closed pipe ending quietly), a write error failing only its
+//! URL, `--fail`, and the body limit: none for saved bodies unless
+//! `--max-bytes` sets one, 16 MiB otherwise.
 
 mod fetch_util;
 
@@ -57,6 +58,47 @@ fn an_unwritable_output_dir_is_a_usage_error() {
         assert_eq!(run.code, 2, "{run}");
         assert!(run.stderr.starts_with("error: --output "), "{run}");
         assert!(run.stdout.is_empty(), "nothing fetched\n{run}");
+    });
+}
+
+#[test]
+fn a_write_error_fails_its_url_and_removes_its_part() {
+    // A file-size limit (`ulimit -f`, SIGXFSZ ignored) makes writes past
+    // 1 MiB fail with EFBIG, as a full disk fails them with ENOSPC.
+    watchdog(LIMIT, || {
+        let demo = demo();
+        let dir = TempDir::new("efbig");
+        let (big, small) = (demo.url("/bytes/4000000"), demo.url("/bytes/1000"));
+        let script = format!(
+            "trap '' XFSZ; ulimit -f 2048 && exec {} --output {} {big} {small}",
+            fetch_util::fetch_binary().display(),
+            dir.path().display()
+        );
+        let start = Instant::now();
+        let child = std::process::Command::new("sh")
+            .args(["-c", &script])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let run = fetch_util::finish(
+            child,
+            start,
+            Duration::from_secs(30),
+            "fetch under ulimit -f",
+        );
+        assert_eq!(run.code, 1, "{run}");
+        let part = dir.path().join(".1.part");
+        assert!(
+            run.line_for(&big).contains(&format!(
+                " error: writing {}: File too large",
+                part.display()
+            )),
+            "{run}"
+        );
+        assert!(!part.exists() && !dir.path().join("1").exists(), "{run}");
+        assert_eq!(std::fs::read(dir.path().join("2")).unwrap(), alphabet(1000));
     });
 }
 

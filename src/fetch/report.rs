@@ -76,6 +76,8 @@ pub(crate) struct Report {
     stdout_closed: bool,
     /// A body's reader closed stdout (`-o -`): end without a word.
     silenced: bool,
+    /// Whether stdout is a terminal (then it may share the progress bar's).
+    stdout_is_terminal: bool,
     /// Drawn on stderr; lines are printed with it suspended.
     progress: Option<ProgressBar>,
     start: Instant,
@@ -95,6 +97,7 @@ impl Report {
             input_name: input_name.unwrap_or("input").to_owned(),
             stdout_closed: false,
             silenced: false,
+            stdout_is_terminal: io::IsTerminal::is_terminal(&io::stdout()),
             progress: None,
             start: Instant::now(),
             urls: 0,
@@ -230,9 +233,13 @@ impl Report {
                 writeln!(io::stdout().lock(), "{line}")
             }
         };
+        // The bar is cleared and redrawn around a line only where the two
+        // share a screen: a line to stderr, or to a stdout that is a
+        // terminal too (not a line per URL into a file).
+        let shares_screen = stderr || self.stdout_is_terminal;
         let result = match &self.progress {
-            Some(bar) => bar.suspend(write),
-            None => write(),
+            Some(bar) if shares_screen => bar.suspend(write),
+            _ => write(),
         };
         if result.is_err() && !stderr {
             // A closed or failing stdout: the reader is gone, and the exit
