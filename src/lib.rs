@@ -1,5 +1,7 @@
-//! Shared pieces of the examples: the embedded [`DemoServer`] that `fetch`
-//! talks to when given no URL, and a [`Semaphore`] for `--concurrency`.
+//! Shared pieces of the examples: the [`fetch`] program (the code behind
+//! `examples/fetch.rs`) and the embedded [`DemoServer`] that it talks to
+//! when given no URL. (Its `--concurrency` limit is the runtime's own
+//! [`runtime::sync::Semaphore`].)
 //!
 //! The crates themselves are [`runtime`] and [`http_client`]; this package
 //! only owns the runnable examples (`examples/`) built on them.
@@ -13,12 +15,11 @@
 )]
 
 mod demo_server;
+pub mod fetch;
 pub mod load;
-mod semaphore;
 mod trace_svg;
 
 pub use demo_server::DemoServer;
-pub use semaphore::{Acquire, Permit, Semaphore};
 pub use trace_svg::{trace_log, trace_svg};
 
 /// The README's Rust examples, compiled and run as doctests.

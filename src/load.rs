@@ -8,14 +8,16 @@
 use std::io;
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use http_client::Client;
+use runtime::sync::Semaphore;
 use runtime::time::sleep;
 
-use crate::{DemoServer, Semaphore};
+use crate::DemoServer;
 
 /// A demo server on its own thread, with its own runtime. It stops when the
 /// handle is dropped.
@@ -265,7 +267,7 @@ pub async fn soak(server: &ServerThread, total: usize, concurrency: usize) -> So
     let clients = Rc::new([patient.clone(), hasty, patient.clone(), patient]);
     let before = Counts::now();
     let start = Instant::now();
-    let limit = Semaphore::new(concurrency);
+    let limit = Arc::new(Semaphore::new(concurrency));
     let mut report = SoakReport {
         fetches: total,
         ok: 0,
@@ -280,7 +282,11 @@ pub async fn soak(server: &ServerThread, total: usize, concurrency: usize) -> So
     let outcomes = Rc::new(std::cell::RefCell::new(Vec::with_capacity(total)));
     let mut running = Vec::with_capacity(concurrency);
     for i in 0..total {
-        let permit = limit.acquire().await;
+        let permit = limit
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
         let (clients, urls, outcomes) = (clients.clone(), urls.clone(), outcomes.clone());
         let kind = i % 4;
         let fetch = runtime::spawn(async move {

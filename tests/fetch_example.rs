@@ -1,26 +1,28 @@
 //! The `fetch` example, run as a real program: its demo mode, its exit
-//! status (0 all complete, 1 some failed, 2 bad arguments), and each option
-//! end to end — `--output`, `--method`, `--data`, `--header`, `--max-bytes`,
+//! status (0 all complete, 1 some failed, 2 bad arguments), its generated
+//! `--help` and `--version`, and the options it has had from the start end
+//! to end — `--output`, `--method`, `--data`, `--header`, `--max-bytes`,
 //! `--max-redirects`, `--concurrency`, `--timeout`, `--read-timeout` —
 //! against the crate's demo server running on a background thread, or a
 //! small std server that captures the request bytes.
 //!
 //! The binary is the one `cargo test` builds next to this test
-//! (`target/<profile>/examples/fetch`); if it is missing (a filtered run such
-//! as `cargo test --test fetch_example`), it is built first. Every child
-//! process is killed if it runs longer than [`CHILD_LIMIT`].
+//! (`target/<profile>/examples/fetch`), brought up to date first (a
+//! filtered run such as `cargo test --test fetch_example` does not build
+//! examples). Every child process is killed if it runs longer than
+//! [`CHILD_LIMIT`]. The newer options have files of their own
+//! (`fetch_output.rs`, `fetch_input.rs`, `fetch_json.rs`, ...); the
+//! helpers are in `fetch_util/`.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::{OnceLock, mpsc};
-use std::thread::{self};
+use std::sync::mpsc;
+use std::thread;
 use std::time::{Duration, Instant};
 
-use handroll::load::ServerThread;
+use fetch_util::{Fetch, Run, TempDir, alphabet, closed_port_url, watchdog};
 
-mod util;
+mod fetch_util;
 
 /// The longest one test may take (a cold build of the example aside).
 const TEST_LIMIT: Duration = Duration::from_secs(60);
@@ -29,10 +31,11 @@ const CHILD_LIMIT: Duration = Duration::from_secs(20);
 
 #[test]
 fn demo_mode_fetches_the_demo_pages() {
-    watchdog(|| {
+    watchdog(TEST_LIMIT, || {
         let run = fetch(&[]);
         assert_eq!(run.code, 1, "one demo page times out by design\n{run}");
-        let lines: Vec<&str> = run.stdout.lines().collect();
+        let stdout = run.stdout_text();
+        let lines: Vec<&str> = stdout.lines().collect();
         let base = lines[0]
             .strip_prefix("no URL given: fetching from the embedded demo server at ")
             .unwrap_or_else(|| panic!("first line\n{run}"))
@@ -56,14 +59,15 @@ fn demo_mode_fetches_the_demo_pages() {
                 "{page}: {line:?}\n{run}"
             );
         }
-        let pages = run.stdout.lines().filter(|l| l.starts_with(&base)).count();
+        let pages = stdout.lines().filter(|l| l.starts_with(&base)).count();
         assert_eq!(pages, 6, "one line per page\n{run}");
         let summary = run.summary();
         assert!(
-            summary.ends_with(": 5 complete, 1 failed, 1048621 body bytes"),
+            summary.contains(": 5 complete, 1 failed, 1048621 body bytes (1.0 MiB, "),
             "{summary:?}"
         );
-        assert_eq!(summary_count(summary), 6);
+        assert!(summary.contains(", latency p50 "), "{summary:?}");
+        assert_eq!(summary_count(&summary), 6);
         assert!(
             run.elapsed < Duration::from_secs(10),
             "took {:?}",
@@ -75,8 +79,8 @@ fn demo_mode_fetches_the_demo_pages() {
 
 #[test]
 fn complete_responses_exit_0_and_a_failure_exits_1() {
-    watchdog(|| {
-        let demo = demo_thread();
+    watchdog(TEST_LIMIT, || {
+        let demo = fetch_util::demo();
         let urls = [
             demo.url("/hello"),
             demo.url("/bytes/1000"),
@@ -87,7 +91,7 @@ fn complete_responses_exit_0_and_a_failure_exits_1() {
         assert!(run.line_for(&urls[2]).contains(" 500 11 bytes "), "{run}");
         assert!(
             run.summary()
-                .ends_with(": 3 complete, 0 failed, 1024 body bytes"),
+                .contains(": 3 complete, 0 failed, 1024 body bytes ("),
             "{run}"
         );
 
@@ -106,63 +110,112 @@ fn complete_responses_exit_0_and_a_failure_exits_1() {
         );
         assert!(
             run.summary()
-                .ends_with(": 1 complete, 1 failed, 13 body bytes"),
+                .contains(": 1 complete, 1 failed, 13 body bytes ("),
             "{run}"
         );
+        let run = fetch(&[&demo.url("/hello")]);
+        assert!(run.summary().starts_with("1 URL in "), "{run}");
     });
 }
 
 #[test]
 fn bad_arguments_exit_2_with_usage() {
-    watchdog(|| {
-        let cases: [(&[&str], &str); 7] = [
+    watchdog(TEST_LIMIT, || {
+        let cases: [(&[&str], &str); 8] = [
             (
                 &["--timeout", "abc"],
-                r#"--timeout "abc": expected a number of seconds"#,
+                "invalid value 'abc' for '--timeout <SECS>': expected a number of seconds",
             ),
             (
                 &["--timeout", "-1"],
-                r#"--timeout "-1": expected a number of seconds"#,
+                "invalid value '-1' for '--timeout <SECS>': expected a number of seconds",
             ),
-            (&["--timeout"], "--timeout needs a value"),
+            (&["--timeout"], "a value is required for '--timeout <SECS>'"),
             (
                 &["--bogus", "http://127.0.0.1:1/"],
-                "unknown option --bogus",
+                "unexpected argument '--bogus' found",
             ),
             (
                 &["--header", "nocolon"],
-                r#"--header "nocolon": expected 'Name: value'"#,
+                "invalid value 'nocolon' for '--header <'Name: value'>': expected 'Name: value'",
             ),
             (
                 &["--concurrency", "two"],
-                r#"--concurrency "two": expected a whole number"#,
+                "invalid value 'two' for '--concurrency <N>'",
             ),
-            (&["--method", "GE T"], r#"--method "GE T": "#),
+            (
+                &["--method", "GE T"],
+                "invalid value 'GE T' for '--method <M>'",
+            ),
+            (
+                &["--concurency", "2", "http://127.0.0.1:1/"],
+                "unexpected argument '--concurency' found",
+            ),
         ];
         for (args, message) in cases {
             let run = fetch(args);
             assert_eq!(run.code, 2, "{args:?}\n{run}");
             assert!(
-                run.stderr.starts_with(&format!("fetch: {message}")),
+                run.stderr.starts_with(&format!("error: {message}")),
                 "{args:?}\n{run}"
             );
+            // clap adds the usage line, or a pointer to --help.
             assert!(
-                run.stderr.contains("usage: fetch [OPTIONS] [URL...]"),
+                run.stderr.contains("Usage: fetch ")
+                    || run.stderr.contains("For more information, try '--help'."),
                 "{args:?}\n{run}"
             );
-            assert_eq!(run.stdout, "", "{args:?}: nothing fetched");
+            assert_eq!(run.stdout_text(), "", "{args:?}: nothing fetched");
         }
+        // A typo gets a suggestion.
+        let run = fetch(&["--concurency", "2"]);
+        assert!(
+            run.stderr
+                .contains("a similar argument exists: '--concurrency'"),
+            "{run}"
+        );
+
         let run = fetch(&["--help"]);
         assert_eq!(run.code, 0, "{run}");
-        assert!(run.stdout.starts_with("usage: fetch"), "{run}");
+        assert!(
+            run.stdout_text()
+                .contains("Usage: fetch [OPTIONS] [URL]..."),
+            "{run}"
+        );
+        for documented in [
+            "0 = unlimited",
+            "a 404 too",
+            "--fail",
+            "--max-bytes <N>",
+            "--output <DIR>",
+            "-o, --output-file <FILE>",
+            "-i, --input <FILE>",
+            "--per-host <N>",
+            "--retry <N>",
+            "--retry-delay <SECS>",
+            "--json",
+            "--progress",
+            "Exit status: 0",
+        ] {
+            assert!(
+                run.stdout_text().contains(documented),
+                "{documented:?}\n{run}"
+            );
+        }
+        let run = fetch(&["--version"]);
+        assert_eq!(run.code, 0, "{run}");
+        assert_eq!(
+            run.stdout_text().trim(),
+            format!("fetch {}", env!("CARGO_PKG_VERSION"))
+        );
     });
 }
 
 #[test]
 fn output_writes_each_body_in_argument_order() {
-    watchdog(|| {
-        let demo = demo_thread();
-        let dir = util::TempDir::new("output");
+    watchdog(TEST_LIMIT, || {
+        let demo = fetch_util::demo();
+        let dir = TempDir::new("output");
         let out = dir.path().join("bodies");
         let closed = closed_port_url();
         let urls = [
@@ -205,8 +258,8 @@ fn output_writes_each_body_in_argument_order() {
 
 #[test]
 fn method_data_and_headers_reach_the_server() {
-    watchdog(|| {
-        let demo = demo_thread();
+    watchdog(TEST_LIMIT, || {
+        let demo = fetch_util::demo();
         // HEAD: the status and no body.
         let hello = demo.url("/hello");
         let run = fetch(&["--method", "HEAD", &hello]);
@@ -214,7 +267,7 @@ fn method_data_and_headers_reach_the_server() {
         assert!(run.line_for(&hello).contains(" 200 0 bytes "), "{run}");
 
         // --data alone makes a POST; the demo server echoes the body.
-        let dir = util::TempDir::new("echo");
+        let dir = TempDir::new("echo");
         let out = dir.path().to_str().unwrap().to_owned();
         let echo = demo.url("/echo");
         let run = fetch(&["--data", "ping, pong", "--output", &out, &echo]);
@@ -251,8 +304,8 @@ fn method_data_and_headers_reach_the_server() {
 
 #[test]
 fn max_bytes_and_max_redirects() {
-    watchdog(|| {
-        let demo = demo_thread();
+    watchdog(TEST_LIMIT, || {
+        let demo = fetch_util::demo();
         let hello = demo.url("/hello");
         let run = fetch(&["--max-bytes", "5", &hello]);
         assert_eq!(run.code, 1, "{run}");
@@ -262,7 +315,8 @@ fn max_bytes_and_max_redirects() {
         let line = run.line_for(&hello);
         assert!(
             line.contains(&format!(
-                " error: bad response from {authority}: body exceeds the 5 B limit ("
+                " error: bad response from {authority}: body exceeds the 5 B limit \
+                 (raise it with --max-bytes) ("
             )),
             "{line:?}"
         );
@@ -290,19 +344,19 @@ fn max_bytes_and_max_redirects() {
 
 #[test]
 fn concurrency_1_runs_one_request_at_a_time() {
-    watchdog(|| {
-        let demo = demo_thread();
+    watchdog(TEST_LIMIT, || {
+        let demo = fetch_util::demo();
         let slow = demo.url("/slow/300");
         let serial = fetch(&["--concurrency", "1", &slow, &slow]);
         assert_eq!(serial.code, 0, "{serial}");
-        let serial_ms = summary_ms(serial.summary());
+        let serial_ms = summary_ms(&serial.summary());
         assert!(
             serial_ms >= 600.0,
             "two 300 ms requests in {serial_ms} ms\n{serial}"
         );
         let parallel = fetch(&[&slow, &slow]);
         assert_eq!(parallel.code, 0, "{parallel}");
-        let parallel_ms = summary_ms(parallel.summary());
+        let parallel_ms = summary_ms(&parallel.summary());
         assert!(parallel_ms >= 300.0, "{parallel}");
         assert!(
             parallel_ms < serial_ms,
@@ -314,8 +368,8 @@ fn concurrency_1_runs_one_request_at_a_time() {
 
 #[test]
 fn timeouts_bound_each_request() {
-    watchdog(|| {
-        let demo = demo_thread();
+    watchdog(TEST_LIMIT, || {
+        let demo = fetch_util::demo();
         let (slow, hello) = (demo.url("/slow/3000"), demo.url("/hello"));
         let authority = hello
             .trim_start_matches("http://")
@@ -349,8 +403,8 @@ fn timeouts_bound_each_request() {
 #[test]
 
 fn demo_server_sends_no_body_with_204_or_304() {
-    watchdog(|| {
-        let demo = demo_thread();
+    watchdog(TEST_LIMIT, || {
+        let demo = fetch_util::demo();
         for code in [204, 304] {
             let mut stream = TcpStream::connect(demo.addr()).unwrap();
             stream
@@ -368,102 +422,19 @@ fn demo_server_sends_no_body_with_204_or_304() {
     });
 }
 
-/// Runs `body` on its own thread, failing the test if it takes longer than
-/// [`TEST_LIMIT`] (after building the example, if that was needed). A panic
-/// in `body` is re-raised here with its message.
-fn watchdog(body: impl FnOnce() + Send + 'static) {
-    fetch_binary(); // a cold build may take minutes; it has its own bound
-    let (done, outcome) = mpsc::channel();
-    let thread = thread::spawn(move || {
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
-        // The receiver is gone only if the watchdog already fired.
-        let _ = done.send(result);
-    });
-    match outcome.recv_timeout(TEST_LIMIT) {
-        Ok(Ok(())) => {
-            let _ = thread.join(); // it has returned already
-        }
-        Ok(Err(payload)) => std::panic::resume_unwind(payload),
-        Err(_) => panic!("watchdog: the test did not finish within {TEST_LIMIT:?}"),
-    }
-}
-
-/// One finished `fetch` run.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-impl Run {
-    /// The output line for `url` (lines start with the URL and a space).
-    fn line_for(&self, url: &str) -> &str {
-        let prefix = format!("{url} ");
-        let mut lines = self.stdout.lines().filter(|line| line.starts_with(&prefix));
-        let line = lines
-            .next()
-            .unwrap_or_else(|| panic!("no line for {url}\n{self}"));
-        assert!(lines.next().is_none(), "two lines for {url}\n{self}");
-        line
-    }
-
-    /// The last line: `N URLs in X ms: ...`.
-    fn summary(&self) -> &str {
-        self.stdout.lines().last().unwrap_or_default()
-    }
-}
-
-impl std::fmt::Display for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {} after {:?}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.elapsed, self.stdout, self.stderr
-        )
-    }
-}
-
-/// `N` in the summary `N URLs in X ms: ...`.
+/// `N` in the summary `N URLs in X ms: ...` (or `1 URL in`).
 fn summary_count(summary: &str) -> usize {
-    let count = summary.split(" URLs in ").next().unwrap_or_default();
+    let count = summary.split(" URL").next().unwrap_or_default();
     count
         .parse()
         .unwrap_or_else(|_| panic!("summary {summary:?}"))
 }
 
-/// `X` in the summary `N URLs in X ms: ...`.
+/// `X` in the summary `N URLs in X ms: ...` (or `1 URL in`).
 fn summary_ms(summary: &str) -> f64 {
-    let after = summary.split(" URLs in ").nth(1).unwrap_or_default();
+    let after = summary.split(" in ").nth(1).unwrap_or_default();
     let ms = after.split(" ms").next().unwrap_or_default();
     ms.parse().unwrap_or_else(|_| panic!("summary {summary:?}"))
-}
-
-/// Runs the example with `args`, killing it after [`CHILD_LIMIT`].
-fn fetch(args: &[&str]) -> Run {
-    let start = Instant::now();
-    let out = util::run_bounded(
-        Command::new(fetch_binary()).args(args),
-        CHILD_LIMIT,
-        &format!("fetch {args:?}"),
-    );
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: out.stderr,
-        elapsed: start.elapsed(),
-    }
-}
-
-/// The `fetch` example's binary, found (or built) once.
-fn fetch_binary() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| util::example_binary("fetch"))
-}
-
-/// The demo server on a thread of its own.
-fn demo_thread() -> ServerThread {
-    ServerThread::start().expect("starting the demo server thread")
 }
 
 /// A std server that answers one request with `ok` and sends back the exact
@@ -510,16 +481,7 @@ fn capture_one_request() -> (String, mpsc::Receiver<String>) {
     (url, receiver)
 }
 
-/// `http://127.0.0.1:PORT/` where nothing listens (a port just released).
-fn closed_port_url() -> String {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    format!("http://127.0.0.1:{port}/")
-}
-
-/// What the demo server's `/bytes/N` sends: `abc…z` repeated.
-fn alphabet(n: usize) -> Vec<u8> {
-    (0..n).map(|i| b'a' + (i % 26) as u8).collect()
+/// Runs the example with `args`, killing it after [`CHILD_LIMIT`].
+fn fetch(args: &[&str]) -> Run {
+    Fetch::new(args).limit(CHILD_LIMIT).run()
 }

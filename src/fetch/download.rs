@@ -1,0 +1,191 @@
+//! [`download`]: one URL from start to end — the request, the per-host
+//! slot, each attempt (the response head, then the body chunk by chunk into
+//! its [`Sink`]), the retries with their backoff, and the [`Outcome`] that
+//! the report prints.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Instant;
+
+use http_client::{Error, Method, Request, Url};
+
+use super::Shared;
+use super::body::Download;
+use super::cli::Destination;
+use super::report::Outcome;
+use super::retry::{is_retryable, is_retryable_status};
+use super::sink::{Sink, SinkError};
+use super::source::Entry;
+
+/// Why one attempt failed.
+struct Failure {
+    message: String,
+    /// Worth another attempt (a connect error, a timeout, a 5xx).
+    retryable: bool,
+    /// The response's status, when one came.
+    status: Option<u16>,
+    /// stdout was closed under the body: end quietly.
+    closed_stdout: bool,
+}
+
+impl Failure {
+    fn new(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            retryable: false,
+            status: None,
+            closed_stdout: false,
+        }
+    }
+}
+
+/// Fetches `entry`, retrying as the options allow.
+pub(crate) async fn download(entry: Entry, shared: &Shared) -> Outcome {
+    let started = Instant::now();
+    let mut outcome = Outcome::new(entry);
+    if let Some(why) = &outcome.entry.bad_line {
+        outcome.errors.push(why.clone());
+        outcome.failed = true;
+        return outcome;
+    }
+    let request = match request_for(&outcome.entry.url, shared) {
+        Ok(request) => request,
+        Err(message) => {
+            outcome.errors.push(message);
+            outcome.failed = true;
+            return outcome;
+        }
+    };
+    let _host = shared.hosts.acquire(&request.url().authority()).await;
+    loop {
+        outcome.attempts += 1;
+        let last = !shared.retry.may_retry(request.method(), outcome.attempts);
+        shared.counters.in_flight.fetch_add(1, Relaxed);
+        let result = attempt(&request, outcome.entry.index, last, shared).await;
+        shared.counters.in_flight.fetch_sub(1, Relaxed);
+        match result {
+            Ok((status, bytes, file)) => {
+                outcome.status = Some(status);
+                outcome.bytes = bytes;
+                outcome.file = file;
+                break;
+            }
+            Err(failure) => {
+                outcome.status = failure.status.or(outcome.status);
+                outcome.errors.push(failure.message);
+                if failure.retryable && !last {
+                    runtime::time::sleep(shared.retry.delay(outcome.attempts)).await;
+                    continue;
+                }
+                outcome.failed = true;
+                outcome.quiet = failure.closed_stdout;
+                break;
+            }
+        }
+    }
+    outcome.elapsed = started.elapsed();
+    outcome
+}
+
+/// One attempt: the status, the body bytes, and the file written.
+async fn attempt(
+    request: &Request,
+    index: usize,
+    last: bool,
+    shared: &Shared,
+) -> Result<(u16, u64, Option<PathBuf>), Failure> {
+    let mut download = Download::start(&shared.client, request.clone())
+        .await
+        .map_err(|e| Failure {
+            retryable: is_retryable(&e),
+            ..Failure::new(client_error(&e))
+        })?;
+    let status = download.status();
+    let with_status = |message: String| Failure {
+        status: Some(status),
+        ..Failure::new(message)
+    };
+    if is_retryable_status(status) && !last {
+        return Err(Failure {
+            retryable: true,
+            ..with_status(format!("server answered {status} {}", download.reason()))
+        });
+    }
+    if shared.options.cli.fail && status >= 400 {
+        return Err(with_status(format!(
+            "server answered {status} {} (a failure with --fail)",
+            download.reason()
+        )));
+    }
+    if shared.single {
+        shared.counters.set_length(download.content_length());
+    }
+    let mut sink = match &shared.options.destination {
+        Destination::Discard => Sink::discard(),
+        Destination::Stdout => Sink::stdout(),
+        Destination::File(path) => Sink::file(path.clone()).await.map_err(sink_failure)?,
+        Destination::Dir(dir) => Sink::file(dir.join(index.to_string()))
+            .await
+            .map_err(sink_failure)?,
+    };
+    loop {
+        let chunk = match download.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => break,
+            Err(e) => {
+                let failure = Failure {
+                    // Bytes on stdout cannot be taken back.
+                    retryable: is_retryable(&e) && !sink.is_irrevocable(),
+                    ..with_status(client_error(&e))
+                };
+                sink.abort().await;
+                return Err(failure);
+            }
+        };
+        shared.counters.add_bytes(chunk.len());
+        if let Err(e) = sink.write(chunk).await {
+            sink.abort().await;
+            return Err(Failure {
+                status: Some(status),
+                ..sink_failure(e)
+            });
+        }
+    }
+    let file = sink.path().map(|p| p.to_owned());
+    let bytes = sink.finish().await.map_err(sink_failure)?;
+    Ok((status, bytes, file))
+}
+
+fn sink_failure(error: SinkError) -> Failure {
+    Failure {
+        closed_stdout: matches!(error, SinkError::ClosedStdout),
+        ..Failure::new(error.to_string())
+    }
+}
+
+/// The client's message, with the flag to raise a body limit.
+fn client_error(error: &Error) -> String {
+    match error.body_limit() {
+        Some(_) => format!("{error} (raise it with --max-bytes)"),
+        None => error.to_string(),
+    }
+}
+
+/// The request for `url` with the method, headers and body asked for.
+fn request_for(url: &str, shared: &Shared) -> Result<Request, String> {
+    let cli = &shared.options.cli;
+    let url = Url::parse(url).map_err(|e| format!("invalid URL: {e}"))?;
+    let method = match (&cli.method, &cli.data) {
+        (Some(m), _) => m.clone(),
+        (None, Some(_)) => Method::POST,
+        (None, None) => Method::GET,
+    };
+    let mut request = Request::new(method, url);
+    for (name, value) in &cli.header {
+        request = request.header(name, value).map_err(|e| e.to_string())?;
+    }
+    if let Some(data) = &cli.data {
+        request = request.body(data.as_bytes());
+    }
+    Ok(request)
+}

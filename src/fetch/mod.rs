@@ -1,0 +1,261 @@
+//! `fetch`, the main program: fetch many URLs at once on one thread and
+//! save or count their bodies, like curl, wget or `xargs curl` would — the
+//! code behind `examples/fetch.rs`.
+//!
+//! ```text
+//!  cli ──► UrlSource (args, then -i lines, read lazily)
+//!            │ next URL, once a --concurrency permit is free
+//!            ▼
+//!   one task per URL: HostLimits (--per-host) ─► download: attempts + RetryPolicy
+//!            │                                     │ head, then body chunks
+//!            │                                     ▼
+//!            │                                   Sink (count | DIR/.i.part → DIR/i | file | stdout;
+//!            │                                         writes on a helper thread)
+//!            ▼
+//!   Report (human lines | JSON lines, summary with p50/p99)   Progress (stderr, own thread)
+//! ```
+//!
+//! Memory depends on `--concurrency`, not on the number of URLs: the fetch
+//! loop takes a permit before it reads the next URL, so at most that many
+//! tasks exist, and each holds at most two write buffers of its body.
+//!
+//! Exit status: 0 when every URL gave a complete response (any status
+//! code, unless `--fail`), 1 otherwise, 2 for bad arguments.
+
+mod body;
+mod cli;
+mod download;
+mod latency;
+mod limits;
+mod progress;
+mod report;
+mod retry;
+mod sink;
+mod source;
+
+use std::cell::{Cell, RefCell};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::task::{Poll, Waker};
+use std::time::Duration;
+
+use http_client::Client;
+
+use runtime::sync::Semaphore;
+
+use crate::DemoServer;
+use cli::{Cli, Destination, Options};
+use limits::HostLimits;
+use progress::{Counters, Progress};
+use report::Report;
+use retry::RetryPolicy;
+use source::UrlSource;
+
+/// The demo server's pages fetched when no URL is given.
+const DEMO_PAGES: [&str; 6] = [
+    "/hello",
+    "/bytes/1048576",
+    "/redirect/2",
+    "/status/404",
+    "/slow/3000",
+    "/slow/200",
+];
+
+/// Runs `fetch` on the process's arguments and returns its exit status.
+///
+/// Usage errors print clap's message and exit the process with status 2
+/// (and `--help` or `--version` with 0) before anything is fetched.
+///
+/// # Examples
+///
+/// The whole of `examples/fetch.rs`:
+///
+/// ```no_run
+/// fn main() -> std::process::ExitCode {
+///     handroll::fetch::main()
+/// }
+/// ```
+pub fn main() -> ExitCode {
+    let options = match Cli::parse_args().into_options() {
+        Ok(options) => options,
+        Err(error) => error.exit(),
+    };
+    match runtime::block_on(run(options)) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(message) => {
+            eprintln!("fetch: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// What every download task shares.
+#[derive(Debug)]
+struct Shared {
+    client: Client,
+    options: Options,
+    hosts: HostLimits,
+    retry: RetryPolicy,
+    counters: Arc<Counters>,
+    /// Exactly one URL in all: the progress line may show a bar.
+    single: bool,
+}
+
+/// Fetches every URL; true if all gave a complete response. `Err` for a
+/// problem found before any fetch (an input file that cannot be opened).
+async fn run(mut options: Options) -> Result<bool, String> {
+    let mut _demo = None; // keeps the demo server running until we return
+    if options.cli.urls.is_empty() && options.cli.input.is_none() {
+        let server =
+            DemoServer::start().map_err(|e| format!("cannot start the demo server: {e}"))?;
+        println!(
+            "no URL given: fetching from the embedded demo server at http://{}",
+            server.addr()
+        );
+        println!("(/slow/3000 answers after 3 s, past the demo's 1 s timeout)\n");
+        options.cli.urls = DEMO_PAGES.iter().map(|p| server.url(p)).collect();
+        options.cli.timeout.get_or_insert(Duration::from_secs(1));
+        _demo = Some(server);
+    }
+    let single = options.cli.input.is_none() && options.cli.urls.len() == 1;
+    let mut source = UrlSource::new(
+        std::mem::take(&mut options.cli.urls),
+        options.cli.input.as_deref(),
+    )
+    .map_err(|e| e.to_string())?;
+    let counters = Arc::new(Counters::default());
+    // On stderr, so --json's stdout stays clean with it.
+    let show_progress =
+        !options.cli.quiet && (options.cli.progress || std::io::stderr().is_terminal());
+    let progress = show_progress.then(|| Progress::start(counters.clone(), single));
+    let mut report = Report::new(
+        options.cli.json,
+        options.destination == Destination::Stdout,
+        source.input_name(),
+    );
+    report.set_progress(progress.as_ref().map(Progress::bar));
+    let report = Rc::new(RefCell::new(report));
+
+    let shared = Rc::new(Shared {
+        client: build_client(&options),
+        hosts: HostLimits::new(options.cli.per_host),
+        retry: RetryPolicy::new(options.cli.retry, options.cli.retry_delay),
+        counters,
+        single,
+        options,
+    });
+    let limit = Arc::new(Semaphore::new(match shared.options.concurrency {
+        0 => Semaphore::MAX_PERMITS,
+        n => n.min(Semaphore::MAX_PERMITS),
+    }));
+    let tasks = TaskCount::default();
+    loop {
+        // The permit first, then the URL: the list is read only as fast as
+        // the downloads finish.
+        let permit = limit
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| "the concurrency limit was closed".to_owned())?;
+        let Some(entry) = source.next().await else {
+            break;
+        };
+        let (shared, report, task) = (shared.clone(), report.clone(), tasks.enter());
+        drop(runtime::spawn(async move {
+            let outcome = download::download(entry, &shared).await;
+            let counter = if outcome.failed {
+                &shared.counters.failed
+            } else {
+                &shared.counters.done
+            };
+            counter.fetch_add(1, Relaxed);
+            report.borrow_mut().record(&outcome);
+            drop((permit, task));
+        }));
+    }
+    tasks.all_done().await;
+    if let Some(progress) = progress {
+        progress.finish();
+    }
+    let mut report = report.borrow_mut();
+    report.set_progress(None);
+    let mut all_complete = report.all_complete();
+    if let Some(error) = source.error() {
+        eprintln!("fetch: {error}");
+        all_complete = false;
+    }
+    report.finish();
+    Ok(all_complete)
+}
+
+fn build_client(options: &Options) -> Client {
+    let cli = &options.cli;
+    let mut builder = Client::builder().max_body_bytes(options.max_body_bytes);
+    if let Some(t) = cli.timeout {
+        builder = builder.total_timeout(t);
+    }
+    if let Some(t) = cli.connect_timeout {
+        builder = builder.connect_timeout(t);
+    }
+    if let Some(t) = cli.read_timeout {
+        builder = builder.idle_timeout(t);
+    }
+    if let Some(n) = cli.max_redirects {
+        builder = builder.max_redirects(n);
+    }
+    builder.build()
+}
+
+/// Counts the download tasks still running, so the loop can wait for the
+/// last one without keeping a handle per URL.
+#[derive(Debug, Default, Clone)]
+struct TaskCount {
+    inner: Rc<TaskCountInner>,
+}
+
+#[derive(Debug, Default)]
+struct TaskCountInner {
+    running: Cell<usize>,
+    /// The task waiting in [`TaskCount::all_done`].
+    waiter: RefCell<Option<Waker>>,
+}
+
+/// One running task; counted until dropped.
+#[derive(Debug)]
+struct TaskGuard(TaskCount);
+
+impl TaskCount {
+    fn enter(&self) -> TaskGuard {
+        self.inner.running.set(self.inner.running.get() + 1);
+        TaskGuard(self.clone())
+    }
+
+    /// Waits until no task is running.
+    async fn all_done(&self) {
+        runtime::poll_fn(|cx| {
+            if self.inner.running.get() == 0 {
+                Poll::Ready(())
+            } else {
+                *self.inner.waiter.borrow_mut() = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+        .await
+    }
+}
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        let inner = &self.0.inner;
+        inner.running.set(inner.running.get() - 1);
+        if inner.running.get() == 0
+            && let Some(waker) = inner.waiter.borrow_mut().take()
+        {
+            waker.wake();
+        }
+    }
+}

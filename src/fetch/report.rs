@@ -1,0 +1,348 @@
+//! [`Report`]: what `fetch` prints — a line per URL as it completes (human
+//! text, or with `--json` one JSON object per line) and a summary at the end
+//! with the total bytes, the overall rate and the p50/p99 latency.
+//!
+//! Lines go to stdout, or to stderr when stdout carries a body (`-o -`). A
+//! reader that closes stdout early (`fetch ... | head -1`) ends the
+//! printing, not the program. A bad line of `--input` is reported on stderr
+//! with its line number.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use indicatif::ProgressBar;
+use serde_json::json;
+
+use super::latency::Latencies;
+use super::source::{Entry, Origin};
+
+/// How one URL ended.
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    /// The URL's entry (its index, text and origin).
+    pub(crate) entry: Entry,
+    /// The status of the last response received, if any.
+    pub(crate) status: Option<u16>,
+    /// Body bytes of the last attempt.
+    pub(crate) bytes: u64,
+    /// From the first attempt's start to the end.
+    pub(crate) elapsed: Duration,
+    /// Attempts made (0 when the URL was never requested).
+    pub(crate) attempts: u32,
+    /// Each failed attempt's error, in order.
+    pub(crate) errors: Vec<String>,
+    /// Whether the URL counts as failed.
+    pub(crate) failed: bool,
+    /// The file the body was saved to.
+    pub(crate) file: Option<PathBuf>,
+    /// Whether to report nothing (stdout was closed under the body).
+    pub(crate) quiet: bool,
+}
+
+impl Outcome {
+    /// A new, not yet attempted outcome for `entry`.
+    pub(crate) fn new(entry: Entry) -> Outcome {
+        Outcome {
+            entry,
+            status: None,
+            bytes: 0,
+            elapsed: Duration::ZERO,
+            attempts: 0,
+            errors: Vec::new(),
+            failed: false,
+            file: None,
+            quiet: false,
+        }
+    }
+
+    /// The final error, when failed.
+    pub(crate) fn error(&self) -> Option<&str> {
+        self.failed
+            .then(|| self.errors.last().map(String::as_str))
+            .flatten()
+    }
+}
+
+/// The running tally and the printer.
+#[derive(Debug)]
+pub(crate) struct Report {
+    json: bool,
+    /// Human lines go to stderr (stdout carries a body).
+    to_stderr: bool,
+    /// The name of `--input`, for bad-line messages.
+    input_name: String,
+    /// stdout was closed by its reader: print nothing more there.
+    stdout_closed: bool,
+    /// A body's reader closed stdout (`-o -`): end without a word.
+    silenced: bool,
+    /// Whether stdout is a terminal (then it may share the progress bar's).
+    stdout_is_terminal: bool,
+    /// Drawn on stderr; lines are printed with it suspended.
+    progress: Option<ProgressBar>,
+    start: Instant,
+    urls: u64,
+    complete: u64,
+    failed: u64,
+    bytes: u64,
+    latencies: Latencies,
+}
+
+impl Report {
+    /// An empty report; `to_stderr` when stdout carries a body.
+    pub(crate) fn new(json: bool, to_stderr: bool, input_name: Option<&str>) -> Report {
+        Report {
+            json,
+            to_stderr,
+            input_name: input_name.unwrap_or("input").to_owned(),
+            stdout_closed: false,
+            silenced: false,
+            stdout_is_terminal: io::IsTerminal::is_terminal(&io::stdout()),
+            progress: None,
+            start: Instant::now(),
+            urls: 0,
+            complete: 0,
+            failed: 0,
+            bytes: 0,
+            latencies: Latencies::default(),
+        }
+    }
+
+    /// Prints lines around this progress bar.
+    pub(crate) fn set_progress(&mut self, bar: Option<ProgressBar>) {
+        self.progress = bar;
+    }
+
+    /// Whether every URL so far gave a complete response.
+    pub(crate) fn all_complete(&self) -> bool {
+        self.failed == 0
+    }
+
+    /// Counts `outcome` and prints its line.
+    pub(crate) fn record(&mut self, outcome: &Outcome) {
+        self.urls += 1;
+        if outcome.failed {
+            self.failed += 1;
+        } else {
+            self.complete += 1;
+            self.bytes += outcome.bytes;
+        }
+        if outcome.attempts > 0 {
+            self.latencies.record(outcome.elapsed);
+        }
+        if outcome.quiet {
+            self.silenced = true;
+            return;
+        }
+        let bad_line = match outcome.entry.origin {
+            Origin::Line(line) if outcome.attempts == 0 => Some(line),
+            _ => None,
+        };
+        if self.json {
+            let line = self.json_line(outcome, bad_line);
+            self.print(false, &line);
+        } else if let Some(line) = bad_line {
+            let text = format!(
+                "fetch: {}:{line}: {}",
+                self.input_name,
+                outcome.error().unwrap_or("bad line")
+            );
+            self.print(true, &text);
+        } else {
+            let text = human_line(outcome);
+            self.print(self.to_stderr, &text);
+        }
+    }
+
+    fn json_line(&self, outcome: &Outcome, bad_line: Option<usize>) -> String {
+        let mut object = json!({
+            "url": outcome.entry.url,
+            "index": outcome.entry.index,
+            "status": outcome.status,
+            "bytes": outcome.bytes,
+            "ms": millis(outcome.elapsed),
+            "attempts": outcome.attempts,
+            "error": outcome.error(),
+            "file": outcome.file.as_ref().map(|f| f.display().to_string()),
+            "errors": outcome.errors,
+        });
+        if let (Some(line), Some(map)) = (bad_line, object.as_object_mut()) {
+            map.insert("line".into(), line.into());
+        }
+        object.to_string()
+    }
+
+    /// Prints the summary (unless a closed stdout silenced the report).
+    pub(crate) fn finish(&mut self) {
+        if self.silenced {
+            return;
+        }
+        let elapsed = self.start.elapsed();
+        let rate = self.bytes as f64 / elapsed.as_secs_f64().max(1e-9);
+        let p50 = self.latencies.percentile(50.0);
+        let p99 = self.latencies.percentile(99.0);
+        if self.json {
+            let summary = json!({
+                "summary": true,
+                "urls": self.urls,
+                "complete": self.complete,
+                "failed": self.failed,
+                "bytes": self.bytes,
+                "ms": millis(elapsed),
+                "bytes_per_sec": rate.round(),
+                "p50_ms": p50.map(millis),
+                "p99_ms": p99.map(millis),
+            });
+            self.print(false, &summary.to_string());
+            return;
+        }
+        let mut text = format!(
+            "{} URL{} in {:.1} ms: {} complete, {} failed, {} body bytes ({}, {}/s)",
+            self.urls,
+            if self.urls == 1 { "" } else { "s" },
+            millis(elapsed),
+            self.complete,
+            self.failed,
+            self.bytes,
+            human_bytes(self.bytes as f64),
+            human_bytes(rate),
+        );
+        if let (Some(p50), Some(p99)) = (p50, p99) {
+            text.push_str(&format!(
+                ", latency p50 {:.1} ms, p99 {:.1} ms",
+                millis(p50),
+                millis(p99)
+            ));
+        }
+        let to_stderr = self.to_stderr;
+        if !to_stderr {
+            self.print(false, "");
+        }
+        self.print(to_stderr, &text);
+    }
+
+    /// Prints `line` on stderr or stdout, around the progress bar.
+    fn print(&mut self, stderr: bool, line: &str) {
+        if !stderr && self.stdout_closed {
+            return;
+        }
+        let write = || {
+            if stderr {
+                writeln!(io::stderr().lock(), "{line}")
+            } else {
+                writeln!(io::stdout().lock(), "{line}")
+            }
+        };
+        // The bar is cleared and redrawn around a line only where the two
+        // share a screen: a line to stderr, or to a stdout that is a
+        // terminal too (not a line per URL into a file).
+        let shares_screen = stderr || self.stdout_is_terminal;
+        let result = match &self.progress {
+            Some(bar) if shares_screen => bar.suspend(write),
+            _ => write(),
+        };
+        if result.is_err() && !stderr {
+            // A closed or failing stdout: the reader is gone, and the exit
+            // status still tells the outcome.
+            self.stdout_closed = true;
+        }
+    }
+}
+
+/// `URL STATUS N bytes X ms`, or `URL error: ... (X ms)`, plus earlier
+/// attempts' errors when retried.
+pub(crate) fn human_line(outcome: &Outcome) -> String {
+    let url = &outcome.entry.url;
+    let ms = millis(outcome.elapsed);
+    let mut line = match (outcome.error(), outcome.status) {
+        (Some(error), _) => format!("{url} error: {error} ({ms:.1} ms"),
+        (None, Some(status)) => format!("{url} {status} {} bytes {ms:.1} ms", outcome.bytes),
+        (None, None) => format!("{url} complete {ms:.1} ms"),
+    };
+    let earlier = if outcome.failed {
+        &outcome.errors[..outcome.errors.len().saturating_sub(1)]
+    } else {
+        &outcome.errors[..]
+    };
+    if !earlier.is_empty() {
+        line.push_str(&format!(
+            "{}{} attempts; earlier: {}",
+            if outcome.failed { "; " } else { " (" },
+            outcome.attempts,
+            earlier.join("; ")
+        ));
+        if !outcome.failed {
+            line.push(')');
+        }
+    }
+    if outcome.failed {
+        line.push(')');
+    }
+    line
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// `812 B`, `1.5 KiB`, `3.2 MiB`, `1.1 GiB`.
+pub(crate) fn human_bytes(bytes: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{value:.0} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome() -> Outcome {
+        Outcome::new(Entry {
+            index: 1,
+            url: "http://a/".into(),
+            origin: Origin::Arg,
+            bad_line: None,
+        })
+    }
+
+    #[test]
+    fn lines_for_success_failure_and_retries() {
+        let mut o = outcome();
+        o.status = Some(200);
+        o.bytes = 13;
+        o.attempts = 1;
+        o.elapsed = Duration::from_millis(5);
+        assert_eq!(human_line(&o), "http://a/ 200 13 bytes 5.0 ms");
+        o.attempts = 2;
+        o.errors.push("server answered 503".into());
+        assert_eq!(
+            human_line(&o),
+            "http://a/ 200 13 bytes 5.0 ms (2 attempts; earlier: server answered 503)"
+        );
+        o.failed = true;
+        o.errors.push("connect: refused".into());
+        assert_eq!(
+            human_line(&o),
+            "http://a/ error: connect: refused (5.0 ms; 2 attempts; earlier: server answered 503)"
+        );
+        o.errors.remove(0);
+        o.attempts = 1;
+        assert_eq!(human_line(&o), "http://a/ error: connect: refused (5.0 ms)");
+    }
+
+    #[test]
+    fn byte_sizes_read_well() {
+        assert_eq!(human_bytes(812.0), "812 B");
+        assert_eq!(human_bytes(1536.0), "1.5 KiB");
+        assert_eq!(human_bytes(3.0 * 1024.0 * 1024.0), "3.0 MiB");
+    }
+}
