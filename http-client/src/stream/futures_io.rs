@@ -36,7 +36,7 @@ fn into_io(error: Error) -> io::Error {
 /// use runtime::net::TcpListener;
 ///
 /// runtime::block_on(async {
-///     # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+///     # let listener = TcpListener::bind("127.0.0.1:0")?;
 ///     # let port = listener.local_addr()?.port();
 ///     # runtime::spawn(async move {
 ///     #     let (mut s, _) = listener.accept().await.unwrap();

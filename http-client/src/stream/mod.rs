@@ -50,7 +50,7 @@ use crate::{Error, Headers, ParsePhase, Response, Result, Version};
 /// use runtime::net::TcpListener;
 ///
 /// runtime::block_on(async {
-///     # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+///     # let listener = TcpListener::bind("127.0.0.1:0")?;
 ///     # let port = listener.local_addr()?.port();
 ///     # runtime::spawn(async move {
 ///     #     let (mut s, _) = listener.accept().await.unwrap();
@@ -114,7 +114,7 @@ impl BodyStream {
     /// ```
     /// # use runtime::net::TcpListener;
     /// # runtime::block_on(async {
-    /// # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    /// # let listener = TcpListener::bind("127.0.0.1:0")?;
     /// # let port = listener.local_addr()?.port();
     /// # runtime::spawn(async move {
     /// #     let (mut s, _) = listener.accept().await.unwrap();
@@ -139,7 +139,7 @@ impl BodyStream {
     /// ```
     /// # use runtime::net::TcpListener;
     /// # runtime::block_on(async {
-    /// # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    /// # let listener = TcpListener::bind("127.0.0.1:0")?;
     /// # let port = listener.local_addr()?.port();
     /// # runtime::spawn(async move {
     /// #     let (mut s, _) = listener.accept().await.unwrap();
@@ -164,7 +164,7 @@ impl BodyStream {
     /// ```
     /// # use runtime::net::TcpListener;
     /// # runtime::block_on(async {
-    /// # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    /// # let listener = TcpListener::bind("127.0.0.1:0")?;
     /// # let port = listener.local_addr()?.port();
     /// # runtime::spawn(async move {
     /// #     let (mut s, _) = listener.accept().await.unwrap();
@@ -189,7 +189,7 @@ impl BodyStream {
     /// ```
     /// # use runtime::net::TcpListener;
     /// # runtime::block_on(async {
-    /// # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    /// # let listener = TcpListener::bind("127.0.0.1:0")?;
     /// # let port = listener.local_addr()?.port();
     /// # runtime::spawn(async move {
     /// #     let (mut s, _) = listener.accept().await.unwrap();
@@ -214,7 +214,7 @@ impl BodyStream {
     /// ```
     /// # use runtime::net::TcpListener;
     /// # runtime::block_on(async {
-    /// # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    /// # let listener = TcpListener::bind("127.0.0.1:0")?;
     /// # let port = listener.local_addr()?.port();
     /// # runtime::spawn(async move {
     /// #     let (mut s, _) = listener.accept().await.unwrap();
@@ -242,7 +242,7 @@ impl BodyStream {
     /// ```
     /// # use runtime::net::TcpListener;
     /// # runtime::block_on(async {
-    /// # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    /// # let listener = TcpListener::bind("127.0.0.1:0")?;
     /// # let port = listener.local_addr()?.port();
     /// # runtime::spawn(async move {
     /// #     let (mut s, _) = listener.accept().await.unwrap();
@@ -268,7 +268,7 @@ impl BodyStream {
     /// ```
     /// # use runtime::net::TcpListener;
     /// # runtime::block_on(async {
-    /// # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    /// # let listener = TcpListener::bind("127.0.0.1:0")?;
     /// # let port = listener.local_addr()?.port();
     /// # runtime::spawn(async move {
     /// #     let (mut s, _) = listener.accept().await.unwrap();
@@ -308,7 +308,7 @@ impl BodyStream {
     /// ```
     /// # use runtime::net::TcpListener;
     /// # runtime::block_on(async {
-    /// # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    /// # let listener = TcpListener::bind("127.0.0.1:0")?;
     /// # let port = listener.local_addr()?.port();
     /// # runtime::spawn(async move {
     /// #     let (mut s, _) = listener.accept().await.unwrap();
@@ -352,7 +352,7 @@ impl BodyStream {
     /// ```
     /// # use runtime::net::TcpListener;
     /// # runtime::block_on(async {
-    /// # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    /// # let listener = TcpListener::bind("127.0.0.1:0")?;
     /// # let port = listener.local_addr()?.port();
     /// # runtime::spawn(async move {
     /// #     let (mut s, _) = listener.accept().await.unwrap();
