@@ -47,7 +47,7 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use polling::{Event, Events};
 use slab::Slab;
@@ -305,14 +305,24 @@ impl Reactor {
             now
         });
         let poller = &self.shared.poller;
-        let waited = match deadline {
+        let mut waited = match deadline {
             Some(deadline) => poller.wait_deadline(&mut events, deadline),
             None => poller.wait(&mut events, None),
         };
+        // polling's `poll(2)` backend can fail a wait with `WouldBlock` when
+        // a `notify` from another thread races with it (it saw the notify
+        // flag set, and the pipe still empty). The wake itself is not lost
+        // (it is queued and flagged before `notify`), but `Poller`'s own
+        // "already notified" flag stays set after a failed wait and would
+        // swallow every later `notify`: a wait that returns clears it, so
+        // wait once more without blocking.
+        while matches!(&waited, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            waited = poller.wait(&mut events, Some(Duration::ZERO));
+        }
         if let Err(e) = waited {
             // `epoll_wait` fails only on programming errors (bad fd, bad
             // buffer); signals (EINTR) are retried inside `polling`.
-            panic!("the reactor's epoll_wait failed: {e}");
+            panic!("the reactor's wait for events failed: {e}");
         }
         if let (Some(tracer), Some(started)) = (&self.tracer, started) {
             tracer.record(TraceKind::ParkEnd {
