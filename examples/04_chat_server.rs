@@ -56,8 +56,8 @@ struct Message {
 async fn serve(listener: TcpListener, hub: broadcast::Sender<Message>) -> io::Result<()> {
     loop {
         let (conn, peer) = listener.accept().await?;
-        // Subscribed now, so the client sees every line sent once it is
-        // welcomed, not only those sent once its task first runs.
+        // Subscribed before its task sends the welcome: a client that has
+        // read its welcome misses no line sent after it.
         let inbox = hub.subscribe();
         let hub = hub.clone();
         // Detached: the task runs on its own until its client leaves.
