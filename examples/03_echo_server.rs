@@ -83,8 +83,7 @@ fn run() -> io::Result<()> {
         println!("echo server on {addr}; try: nc 127.0.0.1 {}", addr.port());
         let server = runtime::spawn(serve(listener));
         if !demo {
-            // `JoinError` holds a panic payload, which is not `Sync`: pass on its text.
-            return server.await.map_err(|e| io::Error::other(e.to_string()))?;
+            return server.await?;
         }
         let clients = runtime::join_all((1..=3).map(|i| client(addr, i)));
         for result in timeout(Duration::from_secs(10), clients).await? {

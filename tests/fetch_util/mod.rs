@@ -77,83 +77,11 @@ pub fn watchdog(limit: Duration, body: impl FnOnce() + Send + 'static) {
     }
 }
 
-/// The `fetch` example's binary, built if missing (by the shared helper)
-/// and rebuilt if a source it is made from changed since: a filtered
-/// `cargo test --test fetch_x` does not rebuild examples itself. A full
-/// `cargo test` has just built it, so nothing runs then (a second cargo
-/// build there could even resolve features differently and rebuild the
-/// dependencies for nothing).
+/// The `fetch` example's binary, built if missing or stale (by the shared
+/// helper), once per test binary.
 pub fn fetch_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let binary = util::example_binary("fetch");
-        let built_at = modified(&binary).expect("the binary exists");
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let sources = [
-            "src",
-            "examples",
-            "runtime/src",
-            "http-client/src",
-            "Cargo.toml",
-            "Cargo.lock",
-        ];
-        if sources
-            .iter()
-            .all(|s| newest(&root.join(s)) <= Some(built_at))
-        {
-            return binary;
-        }
-        let profile = binary
-            .parent()
-            .and_then(Path::parent)
-            .and_then(|p| p.file_name())
-            .and_then(|n| n.to_str())
-            .unwrap_or("debug")
-            .to_owned();
-        let mut cargo = Command::new(env!("CARGO"));
-        cargo
-            .args(["build", "--example", "fetch"])
-            .current_dir(root);
-        match profile.as_str() {
-            "debug" => {}
-            "release" => {
-                cargo.arg("--release");
-            }
-            other => {
-                cargo.args(["--profile", other]);
-            }
-        }
-        let built = util::run_bounded(&mut cargo, Duration::from_secs(600), "cargo build");
-        assert!(built.status.success(), "building fetch failed\n{built}");
-        binary
-    })
-}
-
-fn modified(path: &Path) -> Option<std::time::SystemTime> {
-    std::fs::metadata(path).and_then(|m| m.modified()).ok()
-}
-
-/// The newest modification time of `path` or of any file below it
-/// (bounded: these are a few source trees).
-fn newest(path: &Path) -> Option<std::time::SystemTime> {
-    let mut newest = modified(path);
-    let mut stack = vec![path.to_owned()];
-    let mut visited = 0;
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue; // a file, not a directory
-        };
-        for entry in entries.flatten() {
-            visited += 1;
-            assert!(visited < 100_000, "too many files under {}", path.display());
-            let path = entry.path();
-            newest = newest.max(modified(&path));
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                stack.push(path);
-            }
-        }
-    }
-    newest
+    BINARY.get_or_init(|| util::example_binary("fetch"))
 }
 
 /// One finished `fetch` run.

@@ -1,5 +1,5 @@
 //! Helpers shared by the root package's tests: finding an example's binary
-//! (building it when missing), running a program with a bounded wait, and
+//! (building it when missing or stale), running a program with a bounded wait, and
 //! temporary directories.
 
 use std::io::Read;
@@ -82,7 +82,11 @@ pub fn run_bounded(command: &mut Command, limit: Duration, what: &str) -> Output
 }
 
 /// The binary of example `name` in this test's profile, built now (with
-/// `cargo build --example NAME`) if it is missing.
+/// `cargo build --example NAME`) if it is missing or older than a source it
+/// is made from: a filtered `cargo test --test NAME` does not build
+/// examples. A full `cargo test` has just built it, so no cargo runs then
+/// (a second cargo build there could even resolve features differently and
+/// rebuild the dependencies for nothing).
 pub fn example_binary(name: &str) -> PathBuf {
     // Tests run from target/<profile>/deps/; examples are built in
     // target/<profile>/examples/.
@@ -94,7 +98,7 @@ pub fn example_binary(name: &str) -> PathBuf {
     let binary = profile_dir
         .join("examples")
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    if !binary.is_file() {
+    if !is_up_to_date(&binary) {
         let mut cargo = Command::new(env!("CARGO"));
         cargo
             .args(["build", "--example", name])
@@ -124,6 +128,53 @@ pub fn example_binary(name: &str) -> PathBuf {
         binary.display()
     );
     binary
+}
+
+/// True if `binary` exists and is newer than every source an example is
+/// made from.
+fn is_up_to_date(binary: &Path) -> bool {
+    let Some(built_at) = modified(binary) else {
+        return false;
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sources = [
+        "src",
+        "examples",
+        "runtime/src",
+        "http-client/src",
+        "Cargo.toml",
+        "Cargo.lock",
+    ];
+    sources
+        .iter()
+        .all(|s| newest(&root.join(s)) <= Some(built_at))
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// The newest modification time of `path` or of any file below it
+/// (bounded: these are a few source trees).
+fn newest(path: &Path) -> Option<std::time::SystemTime> {
+    let mut newest = modified(path);
+    let mut stack = vec![path.to_owned()];
+    let mut visited = 0;
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue; // a file, not a directory
+        };
+        for entry in entries.flatten() {
+            visited += 1;
+            assert!(visited < 100_000, "too many files under {}", path.display());
+            let path = entry.path();
+            newest = newest.max(modified(&path));
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(path);
+            }
+        }
+    }
+    newest
 }
 
 /// A fresh temporary directory, removed when dropped.

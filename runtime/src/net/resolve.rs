@@ -11,8 +11,10 @@ use std::net::{SocketAddr, ToSocketAddrs};
 ///
 /// # Errors
 ///
-/// The resolver's error (unknown host, no network), or an error if the
-/// helper thread panicked.
+/// The resolver's error (unknown host, no network); if the helper thread
+/// panicked, an error of kind [`Other`](io::ErrorKind::Other) whose inner
+/// error is the [`JoinError`](crate::JoinError) (see
+/// [`io::Error::downcast`]).
 ///
 /// # Panics
 ///
@@ -36,12 +38,17 @@ pub async fn lookup_host(host_port: &str) -> io::Result<Vec<SocketAddr>> {
         return Ok(vec![addr]);
     }
     let name = host_port.to_owned();
-    match crate::spawn_blocking(move || name.to_socket_addrs().map(Iterator::collect)).await {
-        Ok(result) => result,
-        Err(e) => Err(io::Error::other(format!(
-            "name resolution thread failed: {e}"
-        ))),
-    }
+    on_helper_thread(move || name.to_socket_addrs().map(Iterator::collect)).await
+}
+
+/// Runs the blocking `resolve` on a [`spawn_blocking`](crate::spawn_blocking)
+/// thread. If it panics, the [`JoinError`](crate::JoinError) itself becomes
+/// the `io::Error`'s inner error (kind `Other`), not its text, so a caller
+/// can take it back with [`io::Error::downcast`].
+async fn on_helper_thread<T: Send + 'static>(
+    resolve: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    crate::spawn_blocking(resolve).await?
 }
 
 /// Runs `f` on each address `addrs` resolves to until one succeeds, as
@@ -63,4 +70,35 @@ pub(crate) fn each_addr<T>(
             "the address resolved to no socket addresses",
         )
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::JoinError;
+
+    #[test]
+    fn a_panicking_helper_thread_gives_a_typed_join_error() {
+        let error = crate::block_on(on_helper_thread::<()>(|| panic!("resolver broke")))
+            .expect_err("the helper panicked");
+        assert_eq!(error.kind(), io::ErrorKind::Other);
+        let join_error = error
+            .downcast::<JoinError>()
+            .expect("the JoinError itself, not its text");
+        assert!(join_error.is_panic());
+        assert_eq!(join_error.panic_message(), Some("resolver broke"));
+    }
+
+    #[test]
+    fn the_helper_threads_result_passes_through() {
+        let ok = crate::block_on(on_helper_thread(|| Ok(7)));
+        assert_eq!(ok.ok(), Some(7));
+        let not_found = crate::block_on(on_helper_thread::<()>(|| {
+            Err(io::Error::from(io::ErrorKind::NotFound))
+        }));
+        assert_eq!(
+            not_found.map_err(|e| e.kind()),
+            Err(io::ErrorKind::NotFound)
+        );
+    }
 }
