@@ -1,4 +1,5 @@
-//! [`Connection`]: one open TCP connection to one server, and the client's
+//! [`Connection`]: one open connection to one server (plain TCP, or TLS
+//! over TCP for `https://`, through `transport/`), and the client's
 //! second and third steps: [`send`](Connection::send) a request, then
 //! [`read_to_end`](Connection::read_to_end) its response.
 //!
@@ -9,19 +10,23 @@
 //! hold the client. Reads go through one scratch buffer per thread (filled
 //! and parsed within a single poll, never held across an `.await`), so an
 //! idle connection costs no read buffer at all.
+//!
+//! Over TLS one more rule applies: a server that closes without
+//! `close_notify` may have been cut off, so a body that ends at the close
+//! fails with [`Error::TlsTruncated`](crate::Error::TlsTruncated), while a
+//! body with a length or chunks is judged by its framing as always.
 
 use std::cell::RefCell;
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use runtime::net::TcpStream;
 use runtime::time::timeout;
 
+use crate::transport::Transport;
 use crate::{
     Error, IoPhase, Limits, Request, Response, ResponseParser, Result, Status, TimeoutPhase,
 };
@@ -47,7 +52,7 @@ thread_local! {
 /// one, then [`read_to_end`](Connection::read_to_end) consumes the
 /// connection and closes it.
 pub struct Connection {
-    stream: TcpStream,
+    transport: Transport,
     /// `host:port`, for error messages.
     authority: String,
     /// Longest wait for progress while sending or reading.
@@ -58,9 +63,9 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub(crate) fn new(stream: TcpStream, authority: String) -> Connection {
+    pub(crate) fn new(transport: Transport, authority: String) -> Connection {
         Connection {
-            stream,
+            transport,
             authority,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             limits: Limits::default(),
@@ -85,10 +90,31 @@ impl Connection {
     ///
     /// `NotConnected` if the connection has been reset.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.stream.peer_addr()
+        self.transport.peer_addr()
     }
 
-    /// Writes the whole request, across as many partial writes as it takes.
+    /// The TLS session, for an `https://` connection: its protocol version,
+    /// cipher suite and the server's certificates.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// runtime::block_on(async {
+    ///     let url = http_client::Url::parse("https://example.com/")?;
+    ///     let connection = http_client::connect(&url).await?;
+    ///     let tls = connection.tls().expect("an https:// connection");
+    ///     println!("{:?}", tls.session().protocol_version());
+    ///     Ok::<_, http_client::Error>(())
+    /// })?;
+    /// # Ok::<_, http_client::Error>(())
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(&self) -> Option<&crate::transport::tls::TlsStream> {
+        self.transport.tls()
+    }
+
+    /// Writes the whole request, across as many partial writes as it takes
+    /// (and, over TLS, flushes it out of the session).
     ///
     /// # Errors
     ///
@@ -106,17 +132,19 @@ impl Connection {
             Some(body) if body.len() > INLINE_BODY => {
                 // Two writes: without TCP_NODELAY the second could wait for
                 // the ACK of the first (Nagle plus delayed ACK: 40 ms).
-                let _ = self.stream.set_nodelay(true); // only a latency hint
+                let _ = self.transport.tcp().set_nodelay(true); // only a latency hint
                 self.write_all(&request.encode_head()).await?;
-                self.write_all(body).await
+                self.write_all(body).await?;
             }
-            _ => self.write_all(&request.encode()).await,
+            _ => self.write_all(&request.encode()).await?,
         }
+        self.flush().await
     }
 
     async fn write_all(&mut self, mut buf: &[u8]) -> Result<()> {
         while !buf.is_empty() {
-            match timeout(self.idle_timeout, self.stream.write(buf)).await {
+            let write = poll_fn(|cx| self.transport.poll_write(cx, buf));
+            match timeout(self.idle_timeout, write).await {
                 Ok(Ok(0)) => {
                     return Err(self.io_error(IoPhase::Sending, io::ErrorKind::WriteZero.into()));
                 }
@@ -126,6 +154,16 @@ impl Connection {
             }
         }
         Ok(())
+    }
+
+    /// Sends what the TLS session still holds (nothing to do for plain TCP).
+    async fn flush(&mut self) -> Result<()> {
+        let flush = poll_fn(|cx| self.transport.poll_flush(cx));
+        match timeout(self.idle_timeout, flush).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(self.io_error(IoPhase::Sending, e)),
+            Err(_elapsed) => Err(self.timeout(TimeoutPhase::Send)),
+        }
     }
 
     /// Reads the response to the request sent, and closes the connection.
@@ -138,7 +176,9 @@ impl Connection {
     ///
     /// [`Error::Response`] for a malformed, truncated or over-limit response,
     /// or none at all; [`Error::Io`] if the socket fails; [`Error::Timeout`]
-    /// with [`TimeoutPhase::Idle`] if no byte arrives for the idle timeout.
+    /// with [`TimeoutPhase::Idle`] if no byte arrives for the idle timeout;
+    /// over TLS, `Error::TlsTruncated` for a body that ends at a close
+    /// without `close_notify`.
     ///
     /// # Cancellation
     ///
@@ -164,9 +204,22 @@ impl Connection {
         cx: &mut Context<'_>,
     ) -> Poll<Result<Option<Response>>> {
         READ_BUF.with_borrow_mut(|buf| {
-            let n = match Pin::new(&mut self.stream).poll_read(cx, buf) {
+            let n = match self.transport.poll_read(cx, buf) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Ok(n)) => n,
+                // Only TLS says this: the server closed without
+                // `close_notify`. The framing decides whether that lost
+                // anything we can tell; a body that ends at the close
+                // cannot be trusted.
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    return Poll::Ready(match parser.finish() {
+                        Ok(_unverified) => Err(self.unclean_close(e)),
+                        Err(source) => Err(Error::Response {
+                            authority: self.authority.clone(),
+                            source,
+                        }),
+                    });
+                }
                 Poll::Ready(Err(e)) => {
                     return Poll::Ready(Err(self.io_error(IoPhase::Receiving, e)));
                 }
@@ -184,6 +237,20 @@ impl Connection {
                 source,
             }))
         })
+    }
+
+    /// The error for a stream that ended without `close_notify` where the
+    /// response's framing cannot vouch for what arrived.
+    fn unclean_close(&self, source: io::Error) -> Error {
+        #[cfg(feature = "tls")]
+        {
+            let _ = source;
+            Error::TlsTruncated {
+                authority: self.authority.clone(),
+            }
+        }
+        #[cfg(not(feature = "tls"))]
+        self.io_error(IoPhase::Receiving, source)
     }
 
     fn io_error(&self, phase: IoPhase, source: io::Error) -> Error {

@@ -91,6 +91,7 @@ mod parse;
 mod request;
 mod response;
 mod token;
+pub mod transport;
 mod url;
 mod version;
 
@@ -106,5 +107,7 @@ pub use method::Method;
 pub use parse::{ParseError, ParsePhase, ResponseParser, Status, parse_response};
 pub use request::{Request, RequestError};
 pub use response::Response;
-pub use url::{Url, UrlError};
+#[cfg(feature = "tls")]
+pub use transport::tls::TlsStream;
+pub use url::{Scheme, Url, UrlError};
 pub use version::Version;
