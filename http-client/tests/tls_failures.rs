@@ -1,0 +1,155 @@
+//! HTTPS servers that misbehave, each ending in the right typed error or
+//! the right bytes, never a hang: plain HTTP on the TLS port, a server
+//! that never answers the `ClientHello` (the connect timeout covers the
+//! handshake), one that closes mid-handshake, and the ends of a body — cut
+//! without `close_notify` when the body ends at the close (truncation), cut
+//! short of its `Content-Length` (judged by the length), and cut right
+//! after a complete `Content-Length` body (complete).
+
+#![cfg(feature = "tls")]
+
+#[path = "util/tls.rs"]
+mod tls;
+mod util;
+
+use std::time::Duration;
+
+use http_client::{Error, ParseError, TimeoutPhase};
+use tls::{TlsServer, TlsStep, pki};
+use util::{ScriptedServer, Step, client, run, timed};
+
+fn trusting_client() -> http_client::Client {
+    client()
+        .add_root_certificate(pki().ca_pem.as_bytes())
+        .expect("the test CA")
+        .build()
+}
+
+fn get(url: String) -> http_client::Result<http_client::Response> {
+    run(move || async move { trusting_client().get(url).await })
+}
+
+#[test]
+fn plain_http_on_the_tls_port() {
+    // An HTTP server answers the ClientHello with a 400, as nginx does.
+    let server = ScriptedServer::unread(vec![
+        Step::write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"),
+        Step::Hold,
+    ]);
+    let port = server.port();
+    let error = get(format!("https://127.0.0.1:{port}/")).expect_err("not TLS");
+    assert!(matches!(error, Error::NotTls { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        format!("TLS handshake with 127.0.0.1:{port} failed: the server does not speak TLS")
+    );
+}
+
+#[test]
+fn a_server_that_never_answers_the_client_hello_times_out() {
+    let server = ScriptedServer::unread(vec![Step::Hold]);
+    let url = format!("https://127.0.0.1:{}/", server.port());
+    let (result, took) = run(move || async move {
+        let client = client().connect_timeout(Duration::from_millis(300)).build();
+        timed(client.get(url)).await
+    });
+    let error = result.expect_err("a stalled handshake");
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                phase: TimeoutPhase::Handshake,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.is_timeout());
+    assert_eq!(error.to_string(), "no TLS handshake within 300ms");
+    assert!(took >= Duration::from_millis(300), "early: {took:?}");
+}
+
+#[test]
+fn a_server_that_closes_mid_handshake() {
+    let server = ScriptedServer::unread(vec![Step::Sleep(Duration::from_millis(50)), Step::Close]);
+    let port = server.port();
+    let error = get(format!("https://127.0.0.1:{port}/")).expect_err("no handshake");
+    assert!(matches!(error, Error::TlsHandshake { .. }), "{error:?}");
+    let message = error.to_string();
+    let prefix = format!("TLS handshake with 127.0.0.1:{port} failed: ");
+    // A close with the ClientHello unread is a reset on Linux; either is
+    // the server going away.
+    assert!(
+        message == format!("{prefix}the server closed the connection")
+            || message == format!("{prefix}connection reset by peer"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_body_that_ends_at_a_close_without_close_notify_is_truncated() {
+    let server = TlsServer::once(
+        &pki().localhost,
+        vec![
+            TlsStep::write("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nthe first half"),
+            TlsStep::Cut,
+        ],
+    );
+    let error = get(server.url("/")).expect_err("truncated");
+    assert!(matches!(error, Error::TlsTruncated { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "connection closed without TLS close_notify; the body may be truncated"
+    );
+}
+
+#[test]
+fn a_content_length_body_cut_short_is_judged_by_its_length() {
+    let server = TlsServer::once(
+        &pki().localhost,
+        vec![
+            TlsStep::write("HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\n0123456789"),
+            TlsStep::Cut,
+        ],
+    );
+    let error = get(server.url("/")).expect_err("short body");
+    assert!(
+        matches!(
+            error,
+            Error::Response {
+                source: ParseError::Truncated {
+                    expected: 100,
+                    received: 10
+                },
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_complete_content_length_body_needs_no_close_notify() {
+    let server = TlsServer::once(
+        &pki().localhost,
+        vec![
+            TlsStep::write("HTTP/1.0 200 OK\r\nContent-Length: 8\r\n\r\ncomplete"),
+            TlsStep::Cut,
+        ],
+    );
+    let response = get(server.url("/")).expect("complete by its length");
+    assert_eq!(response.text().unwrap(), "complete");
+}
+
+#[test]
+fn a_chunked_body_cut_before_its_end_is_an_error() {
+    let server = TlsServer::once(
+        &pki().localhost,
+        vec![
+            TlsStep::write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"),
+            TlsStep::Cut,
+        ],
+    );
+    let error = get(server.url("/")).expect_err("no last chunk");
+    assert!(matches!(error, Error::Response { .. }), "{error:?}");
+}
