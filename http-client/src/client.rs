@@ -93,7 +93,7 @@ impl IntoUrl for &String {
 /// | [`total_timeout`](ClientBuilder::total_timeout): the whole request | 60 s |
 /// | [`limits`](ClientBuilder::limits): header bytes / header count / body bytes | 64 KiB / 100 / 16 MiB |
 /// | [`max_redirects`](ClientBuilder::max_redirects) (`GET` and `HEAD` only; between `http` and `https` both ways) | 5 |
-/// | trusted roots: webpki-roots, `SSL_CERT_FILE`, [`add_root_certificate`](ClientBuilder::add_root_certificate) | verified |
+/// | trusted roots: webpki-roots, `SSL_CERT_FILE`, `add_root_certificate` | verified |
 ///
 /// The TLS configuration is built once, by [`ClientBuilder::build`], and
 /// shared by every connection (and every client with the default settings).
@@ -367,7 +367,7 @@ impl ClientBuilder {
 
     /// The client. This builds its TLS configuration, once: a failure to
     /// load the roots named by `SSL_CERT_FILE` is reported by each
-    /// `https://` request ([`Error::RootCertificates`]), while `http://`
+    /// `https://` request (`Error::RootCertificates`), while `http://`
     /// requests work.
     pub fn build(self) -> Client {
         #[cfg(feature = "tls")]

@@ -1,11 +1,11 @@
 //! What a [`Connection`](crate::Connection) talks through: the TCP stream
-//! itself for `http://`, or a [`TlsStream`](tls::TlsStream) over it for
+//! itself for `http://`, or a `TlsStream` (module `tls`) over it for
 //! `https://` (with the `tls` feature, on by default).
 //!
-//! The HTTP code above sees one [`Transport`] with the calls it needs —
+//! The HTTP code above sees one `Transport` with the calls it needs —
 //! `poll_read`, `poll_write`, `poll_flush` — and never which
 //! kind it has, except for one question only TLS can answer: whether the
-//! server ended the stream cleanly (see [`tls`] on truncation).
+//! server ended the stream cleanly (see the `tls` module on truncation).
 //!
 //! ```text
 //!  Connection ──► Transport::Plain(TcpStream)

@@ -21,7 +21,7 @@
 //! one every move can stop at `WouldBlock`, and the rule that makes it work
 //! is: **a `WouldBlock` from the socket becomes `Poll::Pending`, and the
 //! socket has then stored the task's waker for that direction.** The
-//! adapter [`SyncIo`] does exactly that translation, so rustls' `io::Read`
+//! adapter `SyncIo` does exactly that translation, so rustls' `io::Read`
 //! and `io::Write` calls can run inside a `poll_*` function:
 //!
 //! ```text
