@@ -1,20 +1,25 @@
-//! [`Client`]: the three steps (`connect`, `send`, `read_to_end`) wrapped
-//! with the timeouts, limits, redirect policy and TLS trust of a builder,
-//! and the one-call [`get`].
+//! [`Client`]: the steps (`connect`, `send`, `read_head`, then the body)
+//! wrapped with the timeouts, limits, redirect policy and TLS trust of a
+//! builder, and the one-call [`get`] and [`get_streaming`].
+//!
+//! The total timeout covers the body too: a [`BodyStream`] from
+//! [`Client::send_streaming`] carries the request's deadline, and each wait
+//! for body bytes ends at it.
 
 use std::cell::RefCell;
 #[cfg(feature = "tls")]
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use runtime::time::timeout;
 
 use crate::connect::{DEFAULT_CONNECT_TIMEOUT, connect_with};
 use crate::connection::DEFAULT_IDLE_TIMEOUT;
+use crate::stream::Deadline;
 #[cfg(feature = "tls")]
 use crate::transport::TlsOptions;
 use crate::transport::TlsSettings;
-use crate::{Error, Limits, Method, Request, Response, Result, TimeoutPhase, Url};
+use crate::{BodyStream, Error, Limits, Method, Request, Response, Result, TimeoutPhase, Url};
 
 /// How long a whole request (connect, send, the complete response, and
 /// every redirect) may take, unless told otherwise.
@@ -40,6 +45,39 @@ pub const DEFAULT_MAX_REDIRECTS: u32 = 5;
 /// ```
 pub async fn get(url: impl IntoUrl) -> Result<Response> {
     Client::new().get(url).await
+}
+
+/// Sends a `GET` for `url` with a default [`Client`] and returns the
+/// response as soon as its head has arrived, the body unread.
+///
+/// The default client's limits apply (a body over 16 MiB fails); for
+/// larger downloads, build a client with
+/// [`max_body_bytes(0)`](ClientBuilder::max_body_bytes) (no limit) and a
+/// [`total_timeout`](ClientBuilder::total_timeout) to match, and call
+/// [`Client::send_streaming`].
+///
+/// # Errors
+///
+/// See [`Client::send_streaming`].
+///
+/// # Examples
+///
+/// ```no_run
+/// runtime::block_on(async {
+///     let mut body = http_client::get_streaming("http://example.com/").await?;
+///     let mut bytes = 0;
+///     while let Some(chunk) = body.chunk().await? {
+///         bytes += chunk.len();
+///     }
+///     println!("{} ({bytes} bytes)", body.status());
+///     Ok::<_, http_client::Error>(())
+/// })?;
+/// # Ok::<_, http_client::Error>(())
+/// ```
+pub async fn get_streaming(url: impl IntoUrl) -> Result<BodyStream> {
+    Client::new()
+        .send_streaming(Request::get(url.into_url()?))
+        .await
 }
 
 /// Something that can name a URL: `&str`, `String` or [`Url`].
@@ -169,7 +207,8 @@ impl Client {
     }
 
     /// Connects, sends `request`, reads the whole response and follows
-    /// redirects, all within the total timeout.
+    /// redirects, all within the total timeout: [`send_streaming`], then
+    /// [`BodyStream::read_to_end`].
     ///
     /// Any status code is a success here: a 404 is a complete response.
     ///
@@ -182,27 +221,82 @@ impl Client {
     /// # Cancellation
     ///
     /// Dropping the future closes the connection at once.
+    ///
+    /// [`send_streaming`]: Client::send_streaming
     pub async fn send(&self, request: Request) -> Result<Response> {
+        self.send_streaming(request).await?.read_to_end().await
+    }
+
+    /// Connects, sends `request`, follows redirects and reads the final
+    /// response's head; returns its body unread, as a [`BodyStream`].
+    ///
+    /// The total timeout still covers the whole exchange: the stream carries
+    /// the deadline, so reading the body past it fails with
+    /// [`TimeoutPhase::Total`]. The limits apply to the stream too, the body
+    /// limit included (set it to 0 for no limit). The bodies of redirect
+    /// responses are not read: their connections are closed.
+    ///
+    /// # Errors
+    ///
+    /// As for [`send`](Client::send), up to the head; errors in the body come
+    /// from the stream.
+    ///
+    /// # Cancellation
+    ///
+    /// Dropping the future closes the connection at once.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use http_client::{Client, Request, Url};
+    ///
+    /// runtime::block_on(async {
+    ///     let client = Client::builder()
+    ///         .max_body_bytes(0) // no limit: the body is not kept
+    ///         .total_timeout(Duration::from_secs(3600))
+    ///         .build();
+    ///     let url = Url::parse("http://example.com/big.iso")?;
+    ///     let mut body = client.send_streaming(Request::get(url)).await?;
+    ///     let mut sum = 0u64;
+    ///     while let Some(chunk) = body.chunk().await? {
+    ///         sum = chunk.iter().fold(sum, |s, &b| s.wrapping_add(u64::from(b)));
+    ///     }
+    ///     println!("{} {sum}", body.status());
+    ///     Ok::<_, Box<dyn std::error::Error>>(())
+    /// })?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn send_streaming(&self, request: Request) -> Result<BodyStream> {
+        let total = self.config.total_timeout;
+        let deadline = Instant::now()
+            .checked_add(total)
+            .map(|at| Deadline { at, total });
         // The server being talked to when the total deadline passes.
         let current = RefCell::new(request.url().authority());
-        match timeout(self.config.total_timeout, self.follow(request, &current)).await {
+        match timeout(total, self.follow(request, &current, deadline)).await {
             Ok(result) => result,
             Err(_elapsed) => Err(Error::Timeout {
                 phase: TimeoutPhase::Total,
                 authority: current.into_inner(),
-                after: self.config.total_timeout,
+                after: total,
             }),
         }
     }
 
     /// Sends `request`, then each redirect it leads to, within the limit.
-    async fn follow(&self, mut request: Request, current: &RefCell<String>) -> Result<Response> {
+    async fn follow(
+        &self,
+        mut request: Request,
+        current: &RefCell<String>,
+        deadline: Option<Deadline>,
+    ) -> Result<BodyStream> {
         let followable = [Method::GET, Method::HEAD].contains(request.method());
         let mut followed = 0;
         loop {
             *current.borrow_mut() = request.url().authority();
-            let response = self.fetch_once(&request).await?;
-            if !followable || self.config.max_redirects == 0 || !response.is_redirect() {
+            let response = self.fetch_once(&request, deadline).await?;
+            if !followable || self.config.max_redirects == 0 || !is_redirect(response.status()) {
                 return Ok(response);
             }
             let next = match redirect_target(request.url(), &response)? {
@@ -220,20 +314,32 @@ impl Client {
         }
     }
 
-    /// One request on one connection, no redirects.
-    async fn fetch_once(&self, request: &Request) -> Result<Response> {
+    /// One request on one connection, no redirects: its head and body stream.
+    async fn fetch_once(
+        &self,
+        request: &Request,
+        deadline: Option<Deadline>,
+    ) -> Result<BodyStream> {
         let mut connection =
             connect_with(request.url(), self.config.connect_timeout, &self.tls).await?;
         connection.set_idle_timeout(self.config.idle_timeout);
         connection.set_limits(self.config.limits);
+        if let Some(deadline) = deadline {
+            connection.set_deadline(deadline);
+        }
         connection.send(request).await?;
-        connection.read_to_end().await
+        connection.read_head().await
     }
 }
 
+/// Whether `status` asks to follow `Location` (as [`Response::is_redirect`]).
+fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
 /// Where a redirect response points, resolved against the request URL.
-fn redirect_target(base: &Url, response: &Response) -> Result<Option<Url>> {
-    let Some(location) = response.location() else {
+fn redirect_target(base: &Url, response: &BodyStream) -> Result<Option<Url>> {
+    let Some(location) = response.headers().get_str("location") else {
         return match response.header("location") {
             None => Ok(None),
             Some(raw) => Err(Error::RedirectRefused {
@@ -298,8 +404,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Largest body accepted, in bytes. A declared `Content-Length` above it
-    /// fails before the body is read.
+    /// Largest body accepted, in bytes, by [`Client::send`] and by the
+    /// streams of [`Client::send_streaming`] alike; 0 means no limit (for a
+    /// streamed body, whose memory is bounded by the stream's buffer). A
+    /// declared `Content-Length` above it fails before the body is read.
     pub fn max_body_bytes(mut self, bytes: u64) -> Self {
         self.config.limits = self.config.limits.with_max_body_bytes(bytes);
         self

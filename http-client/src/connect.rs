@@ -1,6 +1,6 @@
 //! [`connect`]: from a [`Url`] to an open [`Connection`] — the first of the
-//! client's three steps (`connect` → `Connection::send` →
-//! `Connection::read_to_end`).
+//! client's steps (`connect` → `Connection::send` → `Connection::read_head`
+//! → `BodyStream`, or `Connection::read_to_end` for the whole response).
 //!
 //! The host name is resolved on a helper thread (`getaddrinfo` blocks), an
 //! address literal is used as is, and each address is tried in turn until

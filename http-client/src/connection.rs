@@ -1,35 +1,35 @@
 //! [`Connection`]: one open connection to one server (plain TCP, or TLS
 //! over TCP for `https://`, through `transport/`), and the client's
 //! second and third steps: [`send`](Connection::send) a request, then
-//! [`read_to_end`](Connection::read_to_end) its response.
+//! [`read_head`](Connection::read_head) of its response, which hands the
+//! body over unread as a [`BodyStream`]
+//! ([`read_to_end`](Connection::read_to_end) does both and collects it).
 //!
 //! Both are thin loops around the pure protocol code: `Request::encode`
-//! produces the bytes to write, and each read is fed straight to a
-//! [`ResponseParser`], which says when the response is complete — so a
-//! server that leaves the socket open after `Content-Length` bytes does not
-//! hold the client. Reads go through one scratch buffer per thread (filled
-//! and parsed within a single poll, never held across an `.await`), so an
-//! idle connection costs no read buffer at all.
+//! produces the bytes to write, and each read is fed straight to the
+//! parser's head half, which says when the head is complete — so a server
+//! that leaves the socket open after the body does not hold the client.
+//! Reads go into the stream's own buffer (`stream/wire.rs`), allocated when
+//! the response is read, so an idle connection costs no read buffer.
 //!
 //! Over TLS one more rule applies: a server that closes without
 //! `close_notify` may have been cut off, so a body that ends at the close
-//! fails with [`Error::TlsTruncated`](crate::Error::TlsTruncated), while a
-//! body with a length or chunks is judged by its framing as always.
+//! fails with `Error::TlsTruncated`, while a body with a length or chunks
+//! is judged by its framing as always (`stream/wire.rs` notes the unclean
+//! close; the body stream decides).
 
-use std::cell::RefCell;
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use runtime::time::timeout;
 
+use crate::parse::{HeadDone, HeadParser};
+use crate::stream::{Deadline, Wire};
 use crate::transport::Transport;
-use crate::{
-    Error, IoPhase, Limits, Request, Response, ResponseParser, Result, Status, TimeoutPhase,
-};
+use crate::{BodyStream, Error, IoPhase, Limits, Request, Response, Result, TimeoutPhase};
 
 /// How long a connection waits for the next byte of a response (or for
 /// room to write the request) before giving up, unless told otherwise.
@@ -39,18 +39,12 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// in a single write; larger ones are written separately, uncopied.
 const INLINE_BODY: usize = 16 * 1024;
 
-/// Size of the per-thread read buffer.
-const READ_BUFFER: usize = 64 * 1024;
-
-thread_local! {
-    static READ_BUF: RefCell<Vec<u8>> = RefCell::new(vec![0; READ_BUFFER]);
-}
-
 /// An open connection, from [`connect`](crate::connect).
 ///
 /// HTTP/1.0 sends one request per connection: [`send`](Connection::send)
-/// one, then [`read_to_end`](Connection::read_to_end) consumes the
-/// connection and closes it.
+/// one, then [`read_head`](Connection::read_head) (or
+/// [`read_to_end`](Connection::read_to_end)) consumes the connection; it
+/// closes when the body has been read or the stream is dropped.
 pub struct Connection {
     transport: Transport,
     /// `host:port`, for error messages.
@@ -60,6 +54,8 @@ pub struct Connection {
     limits: Limits,
     /// The last request sent was `HEAD`: its response has no body.
     head_request: bool,
+    /// The whole exchange's deadline, set by `Client`; the body stream keeps it.
+    deadline: Option<Deadline>,
 }
 
 impl Connection {
@@ -70,7 +66,13 @@ impl Connection {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             limits: Limits::default(),
             head_request: false,
+            deadline: None,
         }
+    }
+
+    /// Bounds every later read, the body's included, by `deadline`.
+    pub(crate) fn set_deadline(&mut self, deadline: Deadline) {
+        self.deadline = Some(deadline);
     }
 
     /// Sets how long sending and reading may go without progress
@@ -166,7 +168,89 @@ impl Connection {
         }
     }
 
-    /// Reads the response to the request sent, and closes the connection.
+    /// Reads the head of the response to the request sent — status line and
+    /// headers, skipping interim 1xx responses — and hands back the body
+    /// unread, as a [`BodyStream`].
+    ///
+    /// The stream enforces the same framing and
+    /// [`Limits`](Connection::set_limits) as [`read_to_end`](Self::read_to_end),
+    /// as the body streams; it owns the connection and closes it when the
+    /// body ends or the stream is dropped. A response with no body (to
+    /// `HEAD`, a 204 or a 304) closes the connection at once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Response`] for a malformed or over-limit head, a body
+    /// framing the client refuses, or no response at all; [`Error::Io`] if
+    /// the socket fails; [`Error::Timeout`] with [`TimeoutPhase::Idle`] if
+    /// no byte arrives for the idle timeout.
+    ///
+    /// # Cancellation
+    ///
+    /// Dropping the future closes the connection.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use http_client::{Request, Url};
+    /// use runtime::net::TcpListener;
+    ///
+    /// runtime::block_on(async {
+    ///     # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    ///     # let port = listener.local_addr()?.port();
+    ///     # runtime::spawn(async move {
+    ///     #     let (mut s, _) = listener.accept().await.unwrap();
+    ///     #     let mut buf = [0; 1024];
+    ///     #     let _ = s.read(&mut buf).await;
+    ///     #     s.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n").await.unwrap();
+    ///     # });
+    ///     let url = Url::parse(&format!("http://127.0.0.1:{port}/"))?;
+    ///     let mut connection = http_client::connect(&url).await?;
+    ///     connection.send(&Request::get(url)).await?;
+    ///     let mut body = connection.read_head().await?;
+    ///     assert_eq!((body.status(), body.content_length()), (200, None));
+    ///     assert_eq!(body.chunk().await?, Some(&b"ok"[..]));
+    ///     assert_eq!(body.chunk().await?, None);
+    ///     Ok::<_, Box<dyn std::error::Error>>(())
+    /// })?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn read_head(self) -> Result<BodyStream> {
+        let mut parser = HeadParser::new(self.head_request, self.limits);
+        let mut wire = Wire::new(
+            self.transport,
+            self.authority,
+            self.idle_timeout,
+            self.deadline,
+        );
+        loop {
+            let read = poll_fn(|cx| wire.poll_read_more(cx, parser.phase())).await?;
+            let parsed = if read == 0 {
+                Err(parser.closed())
+            } else {
+                parser.push(wire.input())
+            };
+            match parsed {
+                Ok(Some(HeadDone { used, head, body })) => {
+                    wire.consume(used);
+                    return Ok(BodyStream::new(head, body, wire));
+                }
+                Ok(None) => {
+                    wire.consume(read);
+                }
+                Err(source) => {
+                    return Err(Error::Response {
+                        authority: wire.authority().to_owned(),
+                        source,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Reads the whole response to the request sent, and closes the
+    /// connection: [`read_head`](Self::read_head), then
+    /// [`BodyStream::read_to_end`].
     ///
     /// Reading stops as soon as the response is complete by its framing
     /// (`Content-Length`, the end of a chunked body, or no body at all for
@@ -176,81 +260,13 @@ impl Connection {
     ///
     /// [`Error::Response`] for a malformed, truncated or over-limit response,
     /// or none at all; [`Error::Io`] if the socket fails; [`Error::Timeout`]
-    /// with [`TimeoutPhase::Idle`] if no byte arrives for the idle timeout;
-    /// over TLS, `Error::TlsTruncated` for a body that ends at a close
-    /// without `close_notify`.
+    /// with [`TimeoutPhase::Idle`] if no byte arrives for the idle timeout.
     ///
     /// # Cancellation
     ///
     /// Dropping the future closes the connection and discards what was read.
-    pub async fn read_to_end(mut self) -> Result<Response> {
-        let mut parser = ResponseParser::new(self.head_request, self.limits);
-        let idle = self.idle_timeout;
-        loop {
-            let read = poll_fn(|cx| self.poll_read_into(&mut parser, cx));
-            match timeout(idle, read).await {
-                Ok(Ok(Some(response))) => return Ok(response),
-                Ok(Ok(None)) => {}
-                Ok(Err(e)) => return Err(e),
-                Err(_elapsed) => return Err(self.timeout(TimeoutPhase::Idle(parser.phase()))),
-            }
-        }
-    }
-
-    /// One read, fed to the parser: `Some` once the response is complete.
-    fn poll_read_into(
-        &mut self,
-        parser: &mut ResponseParser,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<Option<Response>>> {
-        READ_BUF.with_borrow_mut(|buf| {
-            let n = match self.transport.poll_read(cx, buf) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Ok(n)) => n,
-                // Only TLS says this: the server closed without
-                // `close_notify`. The framing decides whether that lost
-                // anything we can tell; a body that ends at the close
-                // cannot be trusted.
-                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    return Poll::Ready(match parser.finish() {
-                        Ok(_unverified) => Err(self.unclean_close(e)),
-                        Err(source) => Err(Error::Response {
-                            authority: self.authority.clone(),
-                            source,
-                        }),
-                    });
-                }
-                Poll::Ready(Err(e)) => {
-                    return Poll::Ready(Err(self.io_error(IoPhase::Receiving, e)));
-                }
-            };
-            let parsed = if n == 0 {
-                parser.finish().map(Some)
-            } else {
-                parser.feed(&buf[..n]).map(|status| match status {
-                    Status::Complete(response) => Some(response),
-                    Status::Partial => None,
-                })
-            };
-            Poll::Ready(parsed.map_err(|source| Error::Response {
-                authority: self.authority.clone(),
-                source,
-            }))
-        })
-    }
-
-    /// The error for a stream that ended without `close_notify` where the
-    /// response's framing cannot vouch for what arrived.
-    fn unclean_close(&self, source: io::Error) -> Error {
-        #[cfg(feature = "tls")]
-        {
-            let _ = source;
-            Error::TlsTruncated {
-                authority: self.authority.clone(),
-            }
-        }
-        #[cfg(not(feature = "tls"))]
-        self.io_error(IoPhase::Receiving, source)
+    pub async fn read_to_end(self) -> Result<Response> {
+        self.read_head().await?.read_to_end().await
     }
 
     fn io_error(&self, phase: IoPhase, source: io::Error) -> Error {

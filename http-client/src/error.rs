@@ -298,6 +298,36 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The body limit the response crossed, in bytes, when this error is a
+    /// [`ParseError::BodyTooLarge`]: for a message that says how to raise it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use http_client::{Error, ParseError};
+    ///
+    /// let error = Error::Response {
+    ///     authority: "127.0.0.1:8080".into(),
+    ///     source: ParseError::BodyTooLarge { limit: 16 << 20 },
+    /// };
+    /// assert_eq!(error.body_limit(), Some(16 << 20));
+    /// assert_eq!(
+    ///     format!("{error} (raise it with --max-bytes)"),
+    ///     "bad response from 127.0.0.1:8080: body exceeds the 16 MiB limit (raise it with --max-bytes)",
+    /// );
+    /// ```
+    pub fn body_limit(&self) -> Option<u64> {
+        match self {
+            Error::Response {
+                source: ParseError::BodyTooLarge { limit },
+                ..
+            } => Some(*limit),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -1,39 +1,84 @@
-//! An HTTP/1.0 client's protocol layer: URLs, requests and responses as pure
-//! functions over bytes.
+//! An HTTP/1.0 client on the `runtime` crate: URLs, requests and responses
+//! as pure functions over bytes, and a thin async layer that moves those
+//! bytes over a socket.
 //!
 //! Nothing in this crate's protocol code touches a socket. A [`Url`] is
 //! parsed and validated, a [`Request`] is encoded to the exact bytes to
-//! write, and a [`ResponseParser`] turns whatever bytes arrive, in whatever
-//! pieces, into a [`Response`] — so every rule can be tested with a table of
-//! byte strings, and the code that does I/O is a thin loop around it.
+//! write, and the response parser turns whatever bytes arrive, in whatever
+//! pieces, into a head and a body — so every rule can be tested with a table
+//! of byte strings, and the code that does I/O is a thin loop around it.
 //!
 //! # How a fetch flows
 //!
 //! ```text
 //!  "http://example.com/x"
-//!        │ Url::parse                validated: host, port, path?query
+//!        │ Url::parse                 validated: host, port, path?query
 //!        ▼
-//!       Url ──► Request::get(url)     .header(..)? validated, .body(..)
-//!                  │ Request::encode  "GET /x HTTP/1.0\r\nHost: …\r\n\r\n"
-//!                  ▼
-//!           write to the connection
-//!                  │
-//!           read from the connection ──► ResponseParser::feed(bytes)
-//!                  ▲                          │ Partial: read again
-//!                  └──────────────────────────┤ Complete(Response): stop reading
-//!                                             │ peer closed: ResponseParser::finish
-//!                                             ▼
-//!                                          Response  status, headers, body
+//!       Url ──► Request::get(url)      .header(..)? validated, .body(..)
+//!        │
+//!        │ connect(&url)               DNS off the loop, each address tried,
+//!        ▼                             the connect timeout
+//!   Connection ──send(&request)──►     "GET /x HTTP/1.0\r\nHost: …\r\n\r\n"
+//!        │                             (idle timeout while writing)
+//!        │ read_head()                 status line + headers, 1xx skipped, framing
+//!        ▼                             decided; the head parser (parse/head_parser.rs)
+//!   BodyStream ── status(), headers(), content_length()
+//!        │ chunk() / AsyncRead         slices of the stream's 64 KiB buffer, decoded
+//!        │                             in place (parse/decoder.rs: length, chunked,
+//!        │                             until close); memory = the buffer
+//!        │ read_to_end()               the chunks collected
+//!        ▼
+//!    Response                          status, headers, body
 //! ```
+//!
+//! [`Client`] wraps the steps with a total deadline (which the
+//! [`BodyStream`] carries, so it covers the body too), limits and redirects:
+//! [`Client::send`] and [`get`] return a [`Response`],
+//! [`Client::send_streaming`] and [`get_streaming`] a [`BodyStream`]. Without
+//! a socket, [`ResponseParser`] runs the same head parser and body decoder
+//! over bytes you feed it.
 //!
 //! HTTP/1.0 keeps this simple: one request per connection, `Connection:
 //! close`, and a body sent whole with its `Content-Length`. Responses from
 //! HTTP/1.1 servers are understood too, including chunked bodies and interim
 //! `1xx` responses.
 //!
-//! # Example
+//! # Streaming a body
 //!
-//! The whole exchange, with the server's reply arriving in two pieces:
+//! ```
+//! use runtime::net::TcpListener;
+//!
+//! runtime::block_on(async {
+//!     # let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+//!     # let port = listener.local_addr()?.port();
+//!     # runtime::spawn(async move {
+//!     #     let (mut s, _) = listener.accept().await.unwrap();
+//!     #     let _ = s.read(&mut [0; 1024]).await;
+//!     #     s.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n").await.unwrap();
+//!     # });
+//!     let url = http_client::Url::parse(&format!("http://127.0.0.1:{port}/"))?;
+//!     let mut connection = http_client::connect(&url).await?;
+//!     connection.send(&http_client::Request::get(url)).await?;
+//!     let mut body = connection.read_head().await?;
+//!     assert_eq!((body.status(), body.content_length()), (200, None));
+//!     let mut received = Vec::new();
+//!     while let Some(chunk) = body.chunk().await? {
+//!         received.extend_from_slice(chunk); // or write it to a file
+//!     }
+//!     assert_eq!(received, b"hello");
+//!     Ok::<_, Box<dyn std::error::Error>>(())
+//! })?;
+//! # Ok::<_, Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! With the `futures-io` feature (on by default), a [`BodyStream`] is also a
+//! `futures_io::AsyncRead` and `AsyncBufRead`:
+//! `futures_lite::io::copy(body, &mut file)` streams it to a file.
+//!
+//! # The protocol without a socket
+//!
+//! The whole exchange as pure functions, with the server's reply arriving in
+//! two pieces:
 //!
 //! ```
 //! use http_client::{Limits, Request, ResponseParser, Status, Url};
@@ -68,8 +113,11 @@
 //! # Limits
 //!
 //! A server controls what it sends, so the parser bounds what it keeps:
-//! [`Limits`] caps the head's size and field count and the body's size, and
-//! every violation is a distinct [`ParseError`] naming the limit.
+//! [`Limits`] caps the head's size and field count and the body's size (0 =
+//! no limit, for streamed bodies), and every violation is a distinct
+//! [`ParseError`] naming the limit; [`Error::body_limit`] gives the body
+//! limit a response crossed. A [`BodyStream`] holds at most its buffer,
+//! whatever the server sends.
 
 #![forbid(unsafe_code)]
 #![warn(
@@ -90,6 +138,7 @@ mod method;
 mod parse;
 mod request;
 mod response;
+mod stream;
 mod token;
 pub mod transport;
 mod url;
@@ -97,6 +146,7 @@ mod version;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_MAX_REDIRECTS, DEFAULT_TOTAL_TIMEOUT, IntoUrl, get,
+    get_streaming,
 };
 pub use connect::{DEFAULT_CONNECT_TIMEOUT, connect, connect_with_timeout};
 pub use connection::{Connection, DEFAULT_IDLE_TIMEOUT};
@@ -107,6 +157,7 @@ pub use method::Method;
 pub use parse::{ParseError, ParsePhase, ResponseParser, Status, parse_response};
 pub use request::{Request, RequestError};
 pub use response::Response;
+pub use stream::BodyStream;
 #[cfg(feature = "tls")]
 pub use transport::tls::TlsStream;
 pub use url::{Scheme, Url, UrlError};

@@ -32,8 +32,11 @@ pub struct Limits {
     /// line does not count as a new field). Default: 100.
     pub max_headers: usize,
     /// The most body bytes, after chunked decoding. A larger
-    /// `Content-Length` is refused before any body byte is read. Default:
-    /// 16 MiB.
+    /// `Content-Length` is refused before any body byte is read. 0 means no
+    /// limit: meant for bodies read through a
+    /// [`BodyStream`](crate::BodyStream), whose memory is its buffer; a body
+    /// collected whole (`read_to_end`, `Client::send`) then grows as large
+    /// as the server makes it. Default: 16 MiB.
     pub max_body_bytes: u64,
 }
 

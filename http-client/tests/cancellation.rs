@@ -1,13 +1,16 @@
 //! Dropping a fetch at each of its await points leaves nothing behind.
 //!
-//! A fetch waits in three places: for the TCP handshake (`connect`), for room
-//! to write the request (`send`), and for the response (`read`). Each test
-//! brings a fetch to one of them, proves it is there from outside the client
-//! — the kernel's TCP table shows its socket in `SYN_SENT`; the server peeked
-//! the request head while the client's send queue stays full; the server
-//! peeked the whole request and the client's send queue is empty — and then
-//! drops it, either by dropping the future (it loses a `select`) or by
-//! aborting its task. Right after the drop, the runtime's sources and timers
+//! A fetch waits in four places: for the TCP handshake (`connect`), for room
+//! to write the request (`send`), for the response (`read`), and for the
+//! rest of the body (`body`). Each test brings a fetch to one of them,
+//! proves it is there from outside the client — the kernel's TCP table shows
+//! its socket in `SYN_SENT`; the server peeked the request head while the
+//! client's send queue stays full; the server peeked the whole request and
+//! the client's send queue is empty; the server wrote part of the body and
+//! the client's receive queue is empty — and then drops it, either by
+//! dropping the future (it loses a `select`) or by aborting its task. Each
+//! runs with the body read whole and chunk by chunk: in the latter, the
+//! `body` case drops a `BodyStream` mid-body. Right after the drop, the runtime's sources and timers
 //! are back where they started, the client's socket is no longer among the
 //! process's descriptors, and the descriptor count is back too.
 //!
@@ -18,13 +21,13 @@ mod util;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use http_client::{Client, Method, Request, Response, Url};
+use http_client::{Client, Method, Request, Url};
 use runtime::{Either, Stats};
 use util::sockets::{
     LISTEN, SYN_SENT, TcpEntry, added, exclusive, fd_targets, full_backlog_listener, open_fds,
     own_sockets_to, socket_inodes, socket_target, tcp_table,
 };
-use util::{ScriptedServer, Step, watchdog};
+use util::{Fetched, Path, ScriptedServer, Step, both, watchdog};
 
 /// Every deadline of the client is far away: only the test ends a fetch.
 const FAR: Duration = Duration::from_secs(60);
@@ -36,6 +39,13 @@ const TEST_LIMIT: Duration = Duration::from_secs(40);
 /// buffers of a loopback connection hold.
 const LARGE_BODY: usize = 32 << 20;
 
+/// What the server of the `Body` case sends before it stalls: a head and
+/// the first 100 bytes of a 1 MB body.
+const PART_OF_BODY: &str = concat!(
+    "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n",
+    "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789",
+);
+
 /// Where the fetch is when it is dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Point {
@@ -45,6 +55,8 @@ enum Point {
     Send,
     /// Waiting for the response from a server that never answers.
     Read,
+    /// Waiting for the rest of a body from a server that sent part of it.
+    Body,
 }
 
 /// How the fetch is dropped.
@@ -74,6 +86,12 @@ fn dropped_while_reading() {
     cancel_at(Point::Read, How::AbortTask);
 }
 
+#[test]
+fn dropped_mid_body() {
+    cancel_at(Point::Body, How::DropFuture);
+    cancel_at(Point::Body, How::AbortTask);
+}
+
 /// What the test saw around the drop.
 #[derive(Debug)]
 struct Report {
@@ -89,16 +107,26 @@ struct Report {
 }
 
 fn cancel_at(point: Point, how: How) {
+    both(|path| cancel_through(point, how, path));
+}
+
+fn cancel_through(point: Point, how: How, path: Path) {
     let _serial = exclusive();
     let fds_before = open_fds();
     let report = watchdog(TEST_LIMIT, move || {
         // For `send` and `read`: a server that peeks the request head, then
         // sleeps, reading and answering nothing, its socket open until the
         // server is stopped (so the count of descriptors stays put).
-        let silent = (point != Point::Connect)
-            .then(|| ScriptedServer::unread(vec![Step::PeekRequest, Step::Sleep(FAR)]));
+        let silent = (point != Point::Connect).then(|| {
+            let mut steps = vec![Step::PeekRequest];
+            if point == Point::Body {
+                steps.push(Step::write(PART_OF_BODY));
+            }
+            steps.push(Step::Sleep(FAR));
+            ScriptedServer::unread(steps)
+        });
         let rt = runtime::Runtime::new().expect("a runtime");
-        let report = rt.block_on(cancel_in_runtime(point, how, silent.as_ref()));
+        let report = rt.block_on(cancel_in_runtime(point, how, path, silent.as_ref()));
         drop(rt);
         if let Some(server) = silent {
             let seen = server.finish(Duration::ZERO);
@@ -107,7 +135,7 @@ fn cancel_at(point: Point, how: How) {
         report
     });
     println!(
-        "{point:?} / {how:?}: dropped after {:?} at the await point: client socket {} -> {} in state \
+        "{point:?} / {how:?} / {path:?}: dropped after {:?} at the await point: client socket {} -> {} in state \
          {:#04x} with {} bytes in its send queue; sources {} -> {} -> {}, timers {} -> {} -> {}, \
          tasks {} -> {} -> {} (before -> at the await point -> right after the drop)",
         report.reached_after,
@@ -128,18 +156,23 @@ fn cancel_at(point: Point, how: How) {
     assert_eq!(
         open_fds(),
         fds_before,
-        "{point:?} / {how:?}: descriptors leaked"
+        "{point:?} / {how:?} / {path:?}: descriptors leaked"
     );
 }
 
-async fn cancel_in_runtime(point: Point, how: How, silent: Option<&ScriptedServer>) -> Report {
+async fn cancel_in_runtime(
+    point: Point,
+    how: How,
+    path: Path,
+    silent: Option<&ScriptedServer>,
+) -> Report {
     // The full-backlog listener and its filler exist before `before`, so
     // that the counts below see only the fetch.
     let backlog = (point == Point::Connect).then(full_backlog_listener);
     let addr = match (&backlog, silent) {
         (Some((listener, _)), _) => listener.local_addr().unwrap(),
         (None, Some(server)) => server.addr(),
-        (None, None) => unreachable!("send and read have a server"),
+        (None, None) => unreachable!("send, read and body have a server"),
     };
     // The server's listening socket: the silent server closes it once it
     // has accepted its one connection.
@@ -155,13 +188,13 @@ async fn cancel_in_runtime(point: Point, how: How, silent: Option<&ScriptedServe
     let url = Url::parse(&format!("http://{addr}/cancel")).unwrap();
     let request = match point {
         Point::Send => Request::new(Method::PUT, url).body(vec![b'x'; LARGE_BODY]),
-        Point::Connect | Point::Read => Request::get(url),
+        Point::Connect | Point::Read | Point::Body => Request::get(url),
     };
 
     let before = runtime::stats();
     let fds_start = fd_targets();
     let start = Instant::now();
-    let fetch = async move { client.send(request).await };
+    let fetch = async move { path.send(&client, request).await };
     let (socket, during) = match how {
         How::DropFuture => {
             match runtime::select(fetch, reached(point, addr, silent)).await {
@@ -176,7 +209,7 @@ async fn cancel_in_runtime(point: Point, how: How, silent: Option<&ScriptedServe
             let at = reached(point, addr, silent).await;
             assert!(!task.is_finished(), "{point:?}: the fetch ended");
             task.abort();
-            let joined: Result<http_client::Result<Response>, _> = task.await;
+            let joined: Result<http_client::Result<Fetched>, _> = task.await;
             assert!(joined.unwrap_err().is_cancelled());
             at
         }
@@ -185,15 +218,17 @@ async fn cancel_in_runtime(point: Point, how: How, silent: Option<&ScriptedServe
     let after = runtime::stats();
 
     // At the await point the fetch held its socket and its deadlines (the
-    // total one and the one of its step)...
+    // total one and the one of its step; in the body, the stream's one timer
+    // for both)...
     assert_eq!(
         during.sources,
         before.sources + 1,
         "{point:?}: the client's socket"
     );
+    let deadlines = if point == Point::Body { 1 } else { 2 };
     assert_eq!(
         during.timers,
-        before.timers + 2,
+        before.timers + deadlines,
         "{point:?}: the fetch's deadlines"
     );
     // ...and right after the drop it holds nothing.
@@ -309,6 +344,16 @@ async fn reached(
             // client has nothing left to send: it waits for the response.
             Point::Read => {
                 if !head_seen || socket.tx_queue != 0 {
+                    continue;
+                }
+            }
+            // The server wrote the head and part of the body, and the client
+            // has read all of it: it waits for the rest.
+            Point::Body => {
+                let written = silent.is_some_and(|server| {
+                    server.seen().first().is_some_and(|seen| seen.written > 0)
+                });
+                if !written || socket.rx_queue != 0 {
                     continue;
                 }
             }

@@ -13,6 +13,8 @@
 //! sources, timers and tasks and the process's descriptors are back where
 //! they started.
 //!
+//! Every test runs twice: reading bodies whole, then chunk by chunk.
+//!
 //! This binary counts `/proc/self/fd`, so its tests run one at a time.
 //! Run with `--nocapture` to see the table of outcomes.
 
@@ -21,9 +23,9 @@ mod util;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use http_client::{Client, Error, IoPhase, ParseError, ParsePhase, Response, TimeoutPhase};
+use http_client::{Client, Error, IoPhase, ParseError, ParsePhase, TimeoutPhase};
 use util::sockets::{exclusive, full_backlog_listener, open_fds};
-use util::{ScriptedServer, Step, case_server, pseudo_random, timed, watchdog};
+use util::{Fetched, ScriptedServer, Step, both, case_server, pseudo_random, timed, watchdog};
 
 /// The client's deadlines. The immediate failures below must come well
 /// before the shortest of them, so that waiting for one would show.
@@ -331,202 +333,206 @@ fn refused_addr() -> SocketAddr {
 
 /// What one fault's fetch gave.
 struct Outcome {
-    result: http_client::Result<Response>,
+    result: http_client::Result<Fetched>,
     elapsed: Duration,
     authority: String,
 }
 
 #[test]
 fn every_fault_at_once_beside_good_fetches_ends_in_its_error_and_leaks_nothing() {
-    let _serial = exclusive();
-    let fds_before = open_fds();
-    let (outcomes, good) = watchdog(TEST_LIMIT, || {
-        let faults = faults();
-        let scripts: Vec<Vec<Step>> = faults
-            .iter()
-            .map(|f| match &f.target {
-                Target::Script(steps) => steps.clone(),
-                _ => Vec::new(), // unused: no request is sent for this case
-            })
-            .collect();
-        let unread_steps = faults
-            .iter()
-            .find_map(|f| match &f.target {
-                Target::Unread(steps) => Some(steps.clone()),
-                _ => None,
-            })
-            .expect("an unread case");
-        // One connection slot per case; the slots of the cases that go
-        // elsewhere stay unused, which stopping the server tolerates.
-        let fault_server = case_server(scripts);
-        let unread_server = ScriptedServer::unread(unread_steps);
-        let good_server = good_server(2 * GOOD_PER_WAVE);
-        let refused = refused_addr();
-
-        let rt = runtime::Runtime::new().expect("a runtime");
-        let (outcomes, good) = rt.block_on(async {
-            let before = runtime::stats();
-            let (backlog, queued) = full_backlog_listener();
-            let backlog_addr = backlog.local_addr().unwrap();
-            let client = client();
-            let urls: Vec<String> = faults
+    both(|path| {
+        let _serial = exclusive();
+        let fds_before = open_fds();
+        let (outcomes, good) = watchdog(TEST_LIMIT, move || {
+            let faults = faults();
+            let scripts: Vec<Vec<Step>> = faults
                 .iter()
-                .enumerate()
-                .map(|(i, f)| match f.target {
-                    Target::Script(_) => fault_server.url(&format!("/case/{i}")),
-                    Target::Unread(_) => unread_server.url("/"),
-                    Target::Refused => format!("http://{refused}/"),
-                    Target::FullBacklog => format!("http://{backlog_addr}/"),
+                .map(|f| match &f.target {
+                    Target::Script(steps) => steps.clone(),
+                    _ => Vec::new(), // unused: no request is sent for this case
                 })
                 .collect();
-            let fetch = |url: String| {
-                let client = client.clone();
-                runtime::spawn(async move { timed(client.get(url)).await })
-            };
-            let good_url = |i: usize| good_server.url(&format!("/good/{i}"));
-
-            // Everything at once: the faults and the first wave of good
-            // fetches; the second wave while the faults stall.
-            let fault_tasks: Vec<_> = urls.iter().cloned().map(fetch).collect();
-            let wave1: Vec<_> = (0..GOOD_PER_WAVE).map(|i| fetch(good_url(i))).collect();
-            runtime::time::sleep(IDLE / 2).await;
-            assert!(
-                fault_tasks.iter().any(|t| !t.is_finished()),
-                "the second wave must run while faults are pending"
-            );
-            let wave2: Vec<_> = (GOOD_PER_WAVE..2 * GOOD_PER_WAVE)
-                .map(|i| fetch(good_url(i)))
-                .collect();
-
-            let good = runtime::join_all(wave1.into_iter().chain(wave2)).await;
-            let faulted = runtime::join_all(fault_tasks).await;
-            drop((backlog, queued));
-
-            let after = runtime::stats();
-            assert_eq!(after.tasks, before.tasks, "tasks leaked");
-            assert_eq!(after.sources, before.sources, "reactor sources leaked");
-            assert_eq!(after.timers, before.timers, "timers leaked");
-            let outcomes: Vec<Outcome> = faulted
-                .into_iter()
-                .zip(&urls)
-                .map(|(joined, url)| {
-                    let (result, elapsed) = joined.expect("the fetch task ran");
-                    let authority = http_client::Url::parse(url).unwrap().authority();
-                    Outcome {
-                        result,
-                        elapsed,
-                        authority,
-                    }
+            let unread_steps = faults
+                .iter()
+                .find_map(|f| match &f.target {
+                    Target::Unread(steps) => Some(steps.clone()),
+                    _ => None,
                 })
-                .collect();
-            let good: Vec<_> = good
-                .into_iter()
-                .map(|joined| joined.expect("the fetch task ran"))
-                .collect();
+                .expect("an unread case");
+            // One connection slot per case; the slots of the cases that go
+            // elsewhere stay unused, which stopping the server tolerates.
+            let fault_server = case_server(scripts);
+            let unread_server = ScriptedServer::unread(unread_steps);
+            let good_server = good_server(2 * GOOD_PER_WAVE);
+            let refused = refused_addr();
+
+            let rt = runtime::Runtime::new().expect("a runtime");
+            let (outcomes, good) = rt.block_on(async {
+                let before = runtime::stats();
+                let (backlog, queued) = full_backlog_listener();
+                let backlog_addr = backlog.local_addr().unwrap();
+                let client = client();
+                let urls: Vec<String> = faults
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| match f.target {
+                        Target::Script(_) => fault_server.url(&format!("/case/{i}")),
+                        Target::Unread(_) => unread_server.url("/"),
+                        Target::Refused => format!("http://{refused}/"),
+                        Target::FullBacklog => format!("http://{backlog_addr}/"),
+                    })
+                    .collect();
+                let fetch = |url: String| {
+                    let client = client.clone();
+                    runtime::spawn(async move { timed(path.get(&client, url)).await })
+                };
+                let good_url = |i: usize| good_server.url(&format!("/good/{i}"));
+
+                // Everything at once: the faults and the first wave of good
+                // fetches; the second wave while the faults stall.
+                let fault_tasks: Vec<_> = urls.iter().cloned().map(fetch).collect();
+                let wave1: Vec<_> = (0..GOOD_PER_WAVE).map(|i| fetch(good_url(i))).collect();
+                runtime::time::sleep(IDLE / 2).await;
+                assert!(
+                    fault_tasks.iter().any(|t| !t.is_finished()),
+                    "the second wave must run while faults are pending"
+                );
+                let wave2: Vec<_> = (GOOD_PER_WAVE..2 * GOOD_PER_WAVE)
+                    .map(|i| fetch(good_url(i)))
+                    .collect();
+
+                let good = runtime::join_all(wave1.into_iter().chain(wave2)).await;
+                let faulted = runtime::join_all(fault_tasks).await;
+                drop((backlog, queued));
+
+                let after = runtime::stats();
+                assert_eq!(after.tasks, before.tasks, "tasks leaked");
+                assert_eq!(after.sources, before.sources, "reactor sources leaked");
+                assert_eq!(after.timers, before.timers, "timers leaked");
+                let outcomes: Vec<Outcome> = faulted
+                    .into_iter()
+                    .zip(&urls)
+                    .map(|(joined, url)| {
+                        let (result, elapsed) = joined.expect("the fetch task ran");
+                        let authority = http_client::Url::parse(url).unwrap().authority();
+                        Outcome {
+                            result,
+                            elapsed,
+                            authority,
+                        }
+                    })
+                    .collect();
+                let good: Vec<_> = good
+                    .into_iter()
+                    .map(|joined| joined.expect("the fetch task ran"))
+                    .collect();
+                (outcomes, good)
+            });
+            drop(rt);
+            // Every script has ended by now (the client hung up on each); stop
+            // and join the servers' threads, closing their sockets.
+            for server in [fault_server, unread_server, good_server] {
+                server.finish(Duration::from_secs(5));
+            }
             (outcomes, good)
         });
-        drop(rt);
-        // Every script has ended by now (the client hung up on each); stop
-        // and join the servers' threads, closing their sockets.
-        for server in [fault_server, unread_server, good_server] {
-            server.finish(Duration::from_secs(5));
-        }
-        (outcomes, good)
-    });
 
-    print_table(&outcomes);
-    let faults = faults();
-    for (fault, outcome) in faults.iter().zip(&outcomes) {
-        let name = fault.name;
-        let error = match &outcome.result {
-            Ok(response) => panic!("{name}: expected an error, got {response:?}"),
-            Err(error) => error,
-        };
-        assert!(
-            (fault.check)(error),
-            "{name}: expected {}, got {error:?}",
-            fault.expected
-        );
-        if let Some(message) = fault.message {
-            let want = message.replace("{authority}", &outcome.authority);
-            assert_eq!(error.to_string(), want, "{name}");
-        }
-        let elapsed = outcome.elapsed;
-        match fault.timing {
-            Timing::AtOnce => assert!(elapsed < AT_ONCE, "{name}: took {elapsed:?}"),
-            Timing::Deadline(limit) => {
-                assert!(
-                    elapsed >= limit,
-                    "{name}: fired early: {elapsed:?} < {limit:?}"
-                );
-                assert!(elapsed < limit + LATE, "{name}: fired late: {elapsed:?}");
+        print_table(&outcomes);
+        let faults = faults();
+        for (fault, outcome) in faults.iter().zip(&outcomes) {
+            let name = fault.name;
+            let error = match &outcome.result {
+                Ok(response) => panic!("{name}: expected an error, got {response:?}"),
+                Err(error) => error,
+            };
+            assert!(
+                (fault.check)(error),
+                "{name}: expected {}, got {error:?}",
+                fault.expected
+            );
+            if let Some(message) = fault.message {
+                let want = message.replace("{authority}", &outcome.authority);
+                assert_eq!(error.to_string(), want, "{name}");
+            }
+            let elapsed = outcome.elapsed;
+            match fault.timing {
+                Timing::AtOnce => assert!(elapsed < AT_ONCE, "{name}: took {elapsed:?}"),
+                Timing::Deadline(limit) => {
+                    assert!(
+                        elapsed >= limit,
+                        "{name}: fired early: {elapsed:?} < {limit:?}"
+                    );
+                    assert!(elapsed < limit + LATE, "{name}: fired late: {elapsed:?}");
+                }
             }
         }
-    }
-    for (i, (result, elapsed)) in good.iter().enumerate() {
-        let response = result
-            .as_ref()
-            .unwrap_or_else(|e| panic!("good fetch {i} failed: {e}"));
-        assert_eq!(response.status(), 200, "good fetch {i}");
-        assert!(
-            response.body() == good_body(i as u64),
-            "good fetch {i}: wrong body ({} bytes)",
-            response.body().len()
+        for (i, (result, elapsed)) in good.iter().enumerate() {
+            let response = result
+                .as_ref()
+                .unwrap_or_else(|e| panic!("good fetch {i} failed: {e}"));
+            assert_eq!(response.status(), 200, "good fetch {i}");
+            assert!(
+                response.body() == good_body(i as u64),
+                "good fetch {i}: wrong body ({} bytes)",
+                response.body().len()
+            );
+            assert!(
+                *elapsed < GOOD_WITHIN,
+                "good fetch {i} took {elapsed:?} beside the faults"
+            );
+        }
+        let slowest = good.iter().map(|(_, elapsed)| *elapsed).max().unwrap();
+        println!(
+            "{} good fetches beside the faults: all complete and correct, the slowest in {slowest:?}",
+            good.len()
         );
-        assert!(
-            *elapsed < GOOD_WITHIN,
-            "good fetch {i} took {elapsed:?} beside the faults"
-        );
-    }
-    let slowest = good.iter().map(|(_, elapsed)| *elapsed).max().unwrap();
-    println!(
-        "{} good fetches beside the faults: all complete and correct, the slowest in {slowest:?}",
-        good.len()
-    );
-    assert_eq!(open_fds(), fds_before, "descriptors leaked");
+        assert_eq!(open_fds(), fds_before, "descriptors leaked");
+    });
 }
 
 #[test]
 fn connect_faults_fail_at_once_or_at_the_connect_deadline_and_leak_nothing() {
-    let _serial = exclusive();
-    let fds_before = open_fds();
-    let (refused, full) = watchdog(TEST_LIMIT, || {
-        let refused = refused_addr();
-        let rt = runtime::Runtime::new().expect("a runtime");
-        let results = rt.block_on(async {
-            let before = runtime::stats();
-            let (backlog, queued) = full_backlog_listener();
-            let backlog_addr = backlog.local_addr().unwrap();
-            let client = client();
-            let refused = timed(client.get(format!("http://{refused}/"))).await;
-            let full = timed(client.get(format!("http://{backlog_addr}/"))).await;
-            drop((backlog, queued));
-            let after = runtime::stats();
-            assert_eq!(after.tasks, before.tasks, "tasks leaked");
-            assert_eq!(after.sources, before.sources, "reactor sources leaked");
-            assert_eq!(after.timers, before.timers, "timers leaked");
-            (refused, full)
+    both(|path| {
+        let _serial = exclusive();
+        let fds_before = open_fds();
+        let (refused, full) = watchdog(TEST_LIMIT, move || {
+            let refused = refused_addr();
+            let rt = runtime::Runtime::new().expect("a runtime");
+            let results = rt.block_on(async {
+                let before = runtime::stats();
+                let (backlog, queued) = full_backlog_listener();
+                let backlog_addr = backlog.local_addr().unwrap();
+                let client = client();
+                let refused = timed(path.get(&client, format!("http://{refused}/"))).await;
+                let full = timed(path.get(&client, format!("http://{backlog_addr}/"))).await;
+                drop((backlog, queued));
+                let after = runtime::stats();
+                assert_eq!(after.tasks, before.tasks, "tasks leaked");
+                assert_eq!(after.sources, before.sources, "reactor sources leaked");
+                assert_eq!(after.timers, before.timers, "timers leaked");
+                (refused, full)
+            });
+            drop(rt);
+            results
         });
-        drop(rt);
-        results
-    });
-    let (result, elapsed) = refused;
-    let error = result.expect_err("nothing listens there");
-    println!("connection refused: {error} after {elapsed:?}");
-    assert!(
-        matches!(&error, Error::Connect { source, .. }
+        let (result, elapsed) = refused;
+        let error = result.expect_err("nothing listens there");
+        println!("connection refused: {error} after {elapsed:?}");
+        assert!(
+            matches!(&error, Error::Connect { source, .. }
             if source.kind() == std::io::ErrorKind::ConnectionRefused),
-        "{error:?}"
-    );
-    assert!(elapsed < AT_ONCE, "a refused connect took {elapsed:?}");
+            "{error:?}"
+        );
+        assert!(elapsed < AT_ONCE, "a refused connect took {elapsed:?}");
 
-    let (result, elapsed) = full;
-    let error = result.expect_err("nobody accepts");
-    println!("full accept queue: {error} after {elapsed:?}");
-    assert!(is_timeout(&error, TimeoutPhase::Connect), "{error:?}");
-    assert!(elapsed >= CONNECT, "fired early: {elapsed:?}");
-    assert!(elapsed < CONNECT + LATE, "fired late: {elapsed:?}");
-    assert_eq!(open_fds(), fds_before, "descriptors leaked");
+        let (result, elapsed) = full;
+        let error = result.expect_err("nobody accepts");
+        println!("full accept queue: {error} after {elapsed:?}");
+        assert!(is_timeout(&error, TimeoutPhase::Connect), "{error:?}");
+        assert!(elapsed >= CONNECT, "fired early: {elapsed:?}");
+        assert!(elapsed < CONNECT + LATE, "fired late: {elapsed:?}");
+        assert_eq!(open_fds(), fds_before, "descriptors leaked");
+    });
 }
 
 fn print_table(outcomes: &[Outcome]) {

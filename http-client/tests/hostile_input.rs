@@ -9,7 +9,8 @@
 //!     for the mutations whose outcome is known, that outcome (a truncated
 //!     framed response is never accepted, an unsupported version or an
 //!     over-limit length is refused);
-//! (b) to the whole client over real sockets, from a std-thread server that
+//! (b) to the whole client over real sockets — reading each body whole and
+//!     chunk by chunk — from a std-thread server that
 //!     sends the bytes then closes or holds the connection open, with tight
 //!     limits and deadlines: every fetch ends within the total timeout, with
 //!     a body within the limit or a typed error, and agrees with what the
@@ -26,7 +27,7 @@ use http_client::{
 };
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
-use util::{Step, case_server, split_at_cuts, timed, watchdog};
+use util::{Path, Step, case_server, split_at_cuts, timed, watchdog};
 
 /// Tight limits, which the generated responses sometimes exceed.
 const LIMITS: Limits = Limits::new()
@@ -415,11 +416,12 @@ const LATE: Duration = Duration::from_millis(1500);
 const BATCH: usize = 24;
 
 proptest! {
-    // 4 batches of 24: 96 fetches over real sockets.
+    // 4 batches of 24 cases, each read both ways: 192 fetches over real sockets.
     #![proptest_config(ProptestConfig::with_cases(4))]
 
     /// (b) The whole client over real sockets agrees with the parser, within
-    /// its limits and its total deadline.
+    /// its limits and its total deadline, whether the body is read whole or
+    /// chunk by chunk.
     #[test]
     fn mutated_responses_through_the_client(
         cases in prop::collection::vec((valid(), mutation(), any::<bool>()), BATCH),
@@ -428,8 +430,11 @@ proptest! {
             .iter()
             .map(|(valid, mutation, hold)| (apply(&valid.wire, mutation).0, *hold))
             .collect();
+        // Each case twice: `/case/{i}` is read whole, `/case/{BATCH + i}`
+        // chunk by chunk.
         let scripts = cases
             .iter()
+            .chain(&cases)
             .map(|(wire, hold)| {
                 let end = if *hold { Step::Hold } else { Step::Close };
                 vec![Step::Write(wire.clone()), end]
@@ -446,10 +451,13 @@ proptest! {
                     .limits(LIMITS)
                     .max_redirects(0)
                     .build();
-                let tasks: Vec<_> = (0..BATCH)
-                    .map(|i| {
+                let tasks: Vec<_> = Path::BOTH
+                    .iter()
+                    .flat_map(|&path| std::iter::repeat_n(path, BATCH))
+                    .enumerate()
+                    .map(|(i, path)| {
                         let (client, url) = (client.clone(), format!("{base}{i}"));
-                        runtime::spawn(async move { timed(client.get(url)).await })
+                        runtime::spawn(async move { timed(path.get(&client, url)).await })
                     })
                     .collect();
                 let results = runtime::join_all(tasks).await;
@@ -459,7 +467,10 @@ proptest! {
             })
         });
         drop(server);
-        for (i, (joined, (wire, hold))) in results.into_iter().zip(&cases).enumerate() {
+        let paths = Path::BOTH.iter().flat_map(|&path| std::iter::repeat_n(path, BATCH));
+        let cases = cases.iter().cycle();
+        for (i, ((joined, path), (wire, hold))) in results.into_iter().zip(paths).zip(cases).enumerate() {
+            let i = format!("{} through {path:?}", i % BATCH);
             let (result, elapsed) = joined.expect("the fetch task ran");
             prop_assert!(elapsed < TOTAL + LATE, "case {}: took {:?}", i, elapsed);
             // What the parser says about the same bytes (with the end of the

@@ -6,16 +6,19 @@
 //! last-chunk   = 1*("0") [ chunk-ext ] CRLF
 //! ```
 //!
-//! [`ChunkedDecoder`] is a small state machine. Chunk data is appended
-//! straight into the response body, in slices; only the framing around it is
-//! read byte by byte. Extensions and trailers are read and discarded. Driven
-//! by `body.rs`.
+//! [`ChunkedDecoder`] is a small state machine. Chunk data is never copied:
+//! the decoder says where each run of it lies in the input, and the caller
+//! takes it from there; only the framing around it is read byte by byte.
+//! Extensions and trailers are read and discarded. Driven by `decoder.rs`.
 //!
 //! Strictness: sizes are hex digits only (no sign, no `0x`, no leading
 //! space), checked for overflow and against the body limit before any data is
 //! taken; every line ends in CRLF or LF, and a CR must be followed by LF.
 
+use std::ops::Range;
+
 use super::ParseError;
+use super::decoder::over_limit;
 
 /// Where the decoder is in the chunked framing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,34 +97,40 @@ impl ChunkedDecoder {
         }
     }
 
-    /// Decodes `bytes`, appending chunk data to `body`. Returns whether the
-    /// body is complete; bytes after its end are ignored.
-    pub(super) fn push(
+    /// Decodes from the start of `bytes` up to the end of the first run of
+    /// chunk data (or to the end of `bytes`, or of the body). Returns how
+    /// many bytes were consumed and where in `bytes` the data run lies (an
+    /// empty range when none was reached); `decoded` is the body length so
+    /// far, for the body limit. The data is never copied: the caller takes
+    /// it from `bytes`.
+    pub(super) fn decode(
         &mut self,
-        mut bytes: &[u8],
-        body: &mut Vec<u8>,
-    ) -> Result<bool, ParseError> {
-        // Each turn consumes at least one byte, so the loop ends.
-        while self.state != State::Done {
-            let Some((&byte, rest)) = bytes.split_first() else {
-                break;
-            };
+        bytes: &[u8],
+        decoded: u64,
+    ) -> Result<(usize, Range<usize>), ParseError> {
+        let mut at = 0;
+        // Each turn consumes a byte, or returns.
+        while self.state != State::Done && at < bytes.len() {
             if let State::Data { remaining } = self.state {
-                let take = usize::try_from(remaining).map_or(bytes.len(), |r| r.min(bytes.len()));
-                body.extend_from_slice(&bytes[..take]);
-                bytes = &bytes[take..];
+                let available = bytes.len() - at;
+                let take = usize::try_from(remaining).map_or(available, |r| r.min(available));
                 let remaining = remaining - take as u64;
                 self.state = if remaining == 0 {
                     State::DataEnd
                 } else {
                     State::Data { remaining }
                 };
-                continue;
+                return Ok((at + take, at..at + take));
             }
-            bytes = rest;
-            self.step(byte, body.len() as u64)?;
+            self.step(bytes[at], decoded)?;
+            at += 1;
         }
-        Ok(self.state == State::Done)
+        Ok((at, at..at))
+    }
+
+    /// Whether the final empty line arrived.
+    pub(super) fn is_done(&self) -> bool {
+        self.state == State::Done
     }
 
     /// The connection closed. A body cut anywhere before the final empty line
@@ -215,7 +224,7 @@ impl ChunkedDecoder {
         if size == 0 {
             return Ok(State::TrailerStart);
         }
-        if decoded.saturating_add(size) > self.max_body {
+        if over_limit(self.max_body, decoded.saturating_add(size)) {
             return Err(ParseError::BodyTooLarge {
                 limit: self.max_body,
             });
@@ -237,6 +246,19 @@ fn push_hex_digit(size: u64, digit: u8) -> Result<u64, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl ChunkedDecoder {
+        /// Decodes all of `bytes`, appending the data to `body`; whether the
+        /// body is complete.
+        fn push(&mut self, mut bytes: &[u8], body: &mut Vec<u8>) -> Result<bool, ParseError> {
+            while !bytes.is_empty() && !self.is_done() {
+                let (used, data) = self.decode(bytes, body.len() as u64)?;
+                body.extend_from_slice(&bytes[data]);
+                bytes = &bytes[used..];
+            }
+            Ok(self.is_done())
+        }
+    }
 
     /// Decodes `input` whole, then byte by byte; both must agree. Returns the
     /// body if complete, `Ok(None)` if more input is needed.

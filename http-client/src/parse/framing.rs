@@ -12,9 +12,10 @@
 //!    (`5, 5`) must all agree;
 //! 4. else the body runs until the server closes the connection.
 //!
-//! `body.rs` then reads the body as framed here.
+//! `decoder.rs` then decodes the body as framed here.
 
 use super::ParseError;
+use super::decoder::over_limit;
 use super::head::{Head, trim_ows};
 use crate::Limits;
 use crate::display::escape;
@@ -34,7 +35,7 @@ pub(super) enum Framing {
 ///
 /// Fails on an unsupported transfer coding, an invalid or conflicting
 /// `Content-Length`, or a `Content-Length` above the body limit (before any
-/// body byte is read).
+/// body byte is read; a limit of 0 means none).
 pub(super) fn framing(
     head: &Head,
     is_head_request: bool,
@@ -47,9 +48,11 @@ pub(super) fn framing(
         return transfer_coding(head);
     }
     match content_length(head)? {
-        Some(length) if length > limits.max_body_bytes => Err(ParseError::BodyTooLarge {
-            limit: limits.max_body_bytes,
-        }),
+        Some(length) if over_limit(limits.max_body_bytes, length) => {
+            Err(ParseError::BodyTooLarge {
+                limit: limits.max_body_bytes,
+            })
+        }
         Some(length) => Ok(Framing::Length(length)),
         None => Ok(Framing::Close),
     }

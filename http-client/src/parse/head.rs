@@ -1,6 +1,6 @@
 //! The response head: finding where it ends in a stream of reads
 //! ([`HeadReader`]) and parsing the status line and header fields
-//! ([`parse_head`]). `mod.rs` drives both; `framing.rs` reads the result to
+//! ([`parse_head`]). `head_parser.rs` drives both; `framing.rs` reads the result to
 //! decide how the body is delimited.
 //!
 //! Lines end in CRLF or a bare LF (RFC 9112 §2.2 lets recipients accept LF);
@@ -14,11 +14,11 @@ use crate::{Headers, Limits, Version};
 
 /// A parsed status line and header section.
 #[derive(Debug)]
-pub(super) struct Head {
-    pub(super) version: Version,
-    pub(super) status: u16,
-    pub(super) reason: String,
-    pub(super) headers: Headers,
+pub(crate) struct Head {
+    pub(crate) version: Version,
+    pub(crate) status: u16,
+    pub(crate) reason: String,
+    pub(crate) headers: Headers,
 }
 
 /// Buffers one response head until its empty line arrives.
@@ -78,11 +78,6 @@ impl HeadReader {
     pub(super) fn clear(&mut self) {
         self.buf.clear();
         self.line_start = 0;
-    }
-
-    /// Whether no byte of this head has arrived.
-    pub(super) fn is_empty(&self) -> bool {
-        self.buf.is_empty()
     }
 
     /// Whether the status line is still arriving.

@@ -1,39 +1,45 @@
-//! The response parser: pure, incremental, over bytes. No I/O happens here —
-//! the caller reads from a socket and hands each read to
-//! [`ResponseParser::feed`], then calls [`ResponseParser::finish`] if the peer
-//! closes first.
+//! The response parser: pure, incremental, over bytes. No I/O happens here.
+//! It comes in two halves that every reader of a response shares — a head
+//! parser and a body decoder — and one convenience that joins them,
+//! [`ResponseParser`], for callers that want the whole response from reads
+//! they feed it.
 //!
 //! ```text
-//!  feed(bytes) ──► head.rs: HeadReader finds the empty line (resumable scan)
-//!                     │      parse_head: status line + fields
-//!                     │      1xx? discard it, read the next head
-//!                     ▼
-//!                  framing.rs: HEAD/204/304 · Transfer-Encoding · Content-Length · close
-//!                     ▼
-//!                  body.rs: BodyReader appends into the body Vec
-//!                     │      (chunked.rs decodes chunked framing)
-//!                     ▼
-//!                  Complete(Response) — the caller stops reading
+//!  bytes ──► head_parser.rs: HeadParser
+//!               │   head.rs: HeadReader finds the empty line (resumable scan),
+//!               │            parse_head: status line + fields
+//!               │   1xx? discard it, read the next head
+//!               │   framing.rs: HEAD/204/304 · Transfer-Encoding · Content-Length · close
+//!               ▼
+//!            decoder.rs: BodyDecoder — where the next body bytes lie in the input
+//!               │   (chunked.rs decodes chunked framing; limits checked here)
+//!               ├──► BodyStream (crate::stream): hands them out as slices of its buffer
+//!               └──► body.rs: BodyReader appends them to a Vec → ResponseParser
 //! ```
 //!
 //! Memory is bounded by [`Limits`]: at most `max_header_bytes` of head are
-//! buffered, and the body never grows past `max_body_bytes`.
+//! buffered, and a collected body never grows past `max_body_bytes`.
 
 mod body;
 mod chunked;
+mod decoder;
 mod error;
 mod framing;
 mod head;
+mod head_parser;
 #[cfg(test)]
 mod tests;
 
 pub use error::ParseError;
 
+pub(crate) use self::body::reserve_for;
+pub(crate) use self::decoder::{BodyDecoder, Decoded};
+pub(crate) use self::head::Head;
+pub(crate) use self::head_parser::{HeadDone, HeadParser};
+
 use std::fmt;
 
 use self::body::BodyReader;
-use self::framing::framing;
-use self::head::{Head, HeadReader, parse_head};
 use crate::{Limits, Response};
 
 /// The result of parsing input that may be incomplete.
@@ -106,7 +112,7 @@ impl fmt::Display for ParsePhase {
 /// Where the parser is.
 enum State {
     /// Reading a head (an interim 1xx one or the final one).
-    Head(HeadReader),
+    Head(HeadParser),
     /// The final head is parsed; reading the body.
     Body { head: Head, body: BodyReader },
     /// The response was returned.
@@ -147,6 +153,7 @@ enum State {
 pub struct ResponseParser {
     /// Whether the request was `HEAD`, so the response has no body.
     is_head: bool,
+    /// Kept for `Debug`; the head parser holds its own copy.
     limits: Limits,
     /// Every byte fed before the response completed.
     received: u64,
@@ -173,7 +180,7 @@ impl ResponseParser {
             is_head,
             limits,
             received: 0,
-            state: State::Head(HeadReader::default()),
+            state: State::Head(HeadParser::new(is_head, limits)),
         }
     }
 
@@ -232,9 +239,8 @@ impl ResponseParser {
     /// # Ok::<(), ParseError>(())
     /// ```
     pub fn finish(&mut self) -> Result<Response, ParseError> {
-        let result = match &self.state {
-            State::Head(_) if self.received == 0 => Err(ParseError::EmptyResponse),
-            State::Head(_) => Err(ParseError::ClosedInHeaders),
+        let result = match &mut self.state {
+            State::Head(head) => Err(head.closed()),
             State::Body { body, .. } => body.finish().and_then(|()| self.take_response()),
             State::Done => Err(ParseError::AlreadyComplete),
             State::Failed { error, .. } => Err(error.clone()),
@@ -257,9 +263,7 @@ impl ResponseParser {
     /// ```
     pub fn phase(&self) -> ParsePhase {
         match &self.state {
-            State::Head(reader) if reader.is_empty() && self.received == 0 => ParsePhase::Waiting,
-            State::Head(reader) if reader.in_status_line() => ParsePhase::StatusLine,
-            State::Head(_) => ParsePhase::Headers,
+            State::Head(head) => head.phase(),
             State::Body { .. } => ParsePhase::Body,
             State::Done => ParsePhase::Complete,
             State::Failed { phase, .. } => *phase,
@@ -284,38 +288,25 @@ impl ResponseParser {
     }
 
     /// Runs the state machine over `bytes`.
-    fn advance(&mut self, mut bytes: &[u8]) -> Result<Status<Response>, ParseError> {
-        // Each turn either returns or completes a head of at least one byte,
-        // so the loop ends.
-        loop {
-            match &mut self.state {
-                State::Head(reader) => {
-                    let Some(used) = reader.push(bytes, self.limits.max_header_bytes)? else {
-                        return Ok(Status::Partial);
-                    };
-                    bytes = &bytes[used..];
-                    let head = parse_head(reader.bytes(), &self.limits)?;
-                    match head.status {
-                        101 => return Err(ParseError::SwitchingProtocols),
-                        100..=199 => reader.clear(),
-                        _ => {
-                            let body = BodyReader::new(
-                                framing(&head, self.is_head, &self.limits)?,
-                                &self.limits,
-                            );
-                            self.state = State::Body { head, body };
-                        }
-                    }
-                }
-                State::Body { body, .. } => {
-                    if !body.push(bytes)? {
-                        return Ok(Status::Partial);
-                    }
-                    return self.take_response().map(Status::Complete);
-                }
-                State::Done => return Err(ParseError::AlreadyComplete),
-                State::Failed { error, .. } => return Err(error.clone()),
+    fn advance(&mut self, bytes: &[u8]) -> Result<Status<Response>, ParseError> {
+        match &mut self.state {
+            State::Head(parser) => {
+                let Some(HeadDone { used, head, body }) = parser.push(bytes)? else {
+                    return Ok(Status::Partial);
+                };
+                let body = BodyReader::new(body);
+                self.state = State::Body { head, body };
+                // The rest is body (possibly none, which completes a bodiless one).
+                self.advance(&bytes[used..])
             }
+            State::Body { body, .. } => {
+                if !body.push(bytes)? {
+                    return Ok(Status::Partial);
+                }
+                self.take_response().map(Status::Complete)
+            }
+            State::Done => Err(ParseError::AlreadyComplete),
+            State::Failed { error, .. } => Err(error.clone()),
         }
     }
 

@@ -1,6 +1,8 @@
 //! Shared helpers of the integration tests: a watchdog that bounds every test,
 //! a client with short timeouts, timing helpers, and the splitting of input
-//! at proptest cut points. The scripted server the tests talk to is in
+//! at proptest cut points. The two ways of reading a body (whole, or chunk
+//! by chunk), which the adversarial tests run through both, are in
+//! `paths.rs`. The scripted server the tests talk to is in
 //! `server.rs` (its steps in `script.rs`); child processes, temporary
 //! directories and free ports for the real-server tests (python, nginx) are
 //! in `process.rs`; descriptor counts and the kernel's TCP socket table, for
@@ -9,6 +11,7 @@
 // Each test file uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod paths;
 pub mod process;
 pub mod script;
 pub mod server;
@@ -21,8 +24,10 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use http_client::{Client, ClientBuilder, Response};
+use http_client::{Client, ClientBuilder};
 
+#[allow(unused_imports)] // each test file uses some of them
+pub use paths::{Fetched, Path, both};
 pub use script::Step;
 pub use server::ScriptedServer;
 
@@ -98,17 +103,19 @@ pub fn client() -> ClientBuilder {
         .total_timeout(Duration::from_secs(10))
 }
 
-/// Fetches each URL in turn with a client from `builder`, on a fresh runtime
-/// under the watchdog; each result comes with how long it took.
+/// Fetches each URL in turn with a client from `builder`, reading the
+/// bodies through `path`, on a fresh runtime under the watchdog; each result
+/// comes with how long it took.
 pub fn fetch_each(
+    path: Path,
     builder: ClientBuilder,
     urls: Vec<String>,
-) -> Vec<(http_client::Result<Response>, Duration)> {
+) -> Vec<(http_client::Result<Fetched>, Duration)> {
     run(move || async move {
         let client = builder.build();
         let mut results = Vec::new();
         for url in urls {
-            results.push(timed(client.get(url)).await);
+            results.push(timed(path.get(&client, url)).await);
         }
         results
     })

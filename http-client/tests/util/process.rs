@@ -20,12 +20,6 @@ pub fn find_program(program: &str, extra: &[&str]) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// Whether the environment variable `name` is set to `1`: the CI switch that
-/// turns "skipped: X not installed" into a failure.
-pub fn required(name: &str) -> bool {
-    env::var(name).is_ok_and(|value| value == "1")
-}
-
 /// A fresh directory under the system temp dir, removed with its contents
 /// when dropped.
 #[derive(Debug)]

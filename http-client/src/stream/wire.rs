@@ -1,0 +1,224 @@
+//! [`Wire`]: the receiving side of one connection — the socket, its read
+//! buffer, and the deadlines every wait for bytes obeys. Both halves of
+//! reading a response use it: `Connection::read_head` feeds its bytes to the
+//! head parser, then hands it to the [`BodyStream`](crate::BodyStream),
+//! which decodes the body in place.
+//!
+//! The buffer is allocated once per response, at [`READ_BUFFER`] bytes, and
+//! never grows: a read fills it only when everything before has been
+//! consumed, so memory per stream is this buffer, whatever the server sends.
+//!
+//! Over TLS, the end of the stream comes in two kinds: after the server's
+//! `close_notify` (clean), or without it, which the TLS stream reports as
+//! `UnexpectedEof`. Both read as 0 bytes here, and the second is noted
+//! ([`closed_uncleanly`](Wire::closed_uncleanly)) for the body stream to
+//! judge: only a body that ends at the close is then in doubt.
+
+use std::future::Future;
+use std::io;
+use std::ops::Range;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use runtime::time::{Sleep, sleep};
+
+use crate::transport::Transport;
+use crate::{Error, IoPhase, ParsePhase, Result, TimeoutPhase};
+
+/// Size of a stream's read buffer: the most bytes one read takes in, and so
+/// the longest slice [`BodyStream::chunk`](crate::BodyStream::chunk) returns.
+pub(crate) const READ_BUFFER: usize = 64 * 1024;
+
+/// A deadline for the whole exchange, from [`Client`](crate::Client).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Deadline {
+    /// When it passes.
+    pub(crate) at: Instant,
+    /// The total timeout it came from, for the error message.
+    pub(crate) total: Duration,
+}
+
+/// A socket with its read buffer and deadlines.
+pub(crate) struct Wire {
+    /// `None` once the response is over: the socket is closed as soon as it
+    /// is no longer needed, not when the stream is dropped.
+    stream: Option<Transport>,
+    /// `host:port`, for error messages.
+    authority: String,
+    /// [`READ_BUFFER`] bytes; `buf[start..end]` is input not yet consumed.
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
+    /// Longest wait for the next bytes.
+    idle: Duration,
+    /// The whole exchange's deadline, if any.
+    deadline: Option<Deadline>,
+    /// Fires at the end of the current wait; `armed` says whether it is set
+    /// for it. Kept across waits, so waiting allocates nothing.
+    timer: Sleep,
+    armed: bool,
+    /// The stream ended without TLS `close_notify` (never for plain TCP).
+    unclean_close: bool,
+}
+
+impl Wire {
+    /// Wraps a connected socket; allocates the read buffer.
+    pub(crate) fn new(
+        stream: Transport,
+        authority: String,
+        idle: Duration,
+        deadline: Option<Deadline>,
+    ) -> Wire {
+        Wire {
+            stream: Some(stream),
+            authority,
+            buf: vec![0; READ_BUFFER].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            idle,
+            deadline,
+            timer: sleep(Duration::MAX),
+            armed: false,
+            unclean_close: false,
+        }
+    }
+
+    /// Whether the stream ended (a read gave 0) without TLS `close_notify`,
+    /// so that what came last may have been cut off.
+    pub(crate) fn closed_uncleanly(&self) -> bool {
+        self.unclean_close
+    }
+
+    /// The error for a body that ended at an unclean close.
+    pub(crate) fn truncation_error(&self) -> Error {
+        #[cfg(feature = "tls")]
+        return Error::TlsTruncated {
+            authority: self.authority.clone(),
+        };
+        #[cfg(not(feature = "tls"))]
+        self.io_error(io::ErrorKind::UnexpectedEof.into())
+    }
+
+    /// The input read but not yet consumed.
+    pub(crate) fn input(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// Marks the first `n` bytes of [`input`](Self::input) consumed, and
+    /// returns where they lie in the buffer.
+    pub(crate) fn consume(&mut self, n: usize) -> Range<usize> {
+        let at = self.start;
+        self.start = (at + n).min(self.end);
+        at..self.start
+    }
+
+    /// Bytes of the buffer, by a range [`consume`](Self::consume) returned.
+    pub(crate) fn bytes(&self, range: Range<usize>) -> &[u8] {
+        &self.buf[range]
+    }
+
+    /// The buffer's size.
+    pub(crate) fn capacity(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Closes the socket (the response is over, or failed).
+    pub(crate) fn close(&mut self) {
+        self.stream = None;
+        self.armed = false;
+        self.timer = sleep(Duration::MAX); // drops the old timer's registration
+    }
+
+    /// The peer, as `host:port`.
+    pub(crate) fn authority(&self) -> &str {
+        &self.authority
+    }
+
+    /// Reads more input into the buffer once all of it has been consumed
+    /// (bytes handed out from it must stay valid until then). `Ready(Ok(0))`
+    /// means the peer closed. `phase` names what was awaited, for the idle
+    /// timeout's message.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the socket fails; [`Error::Timeout`] with
+    /// [`TimeoutPhase::Idle`] when no byte came for the idle timeout, or
+    /// [`TimeoutPhase::Total`] when the exchange's deadline passed first.
+    pub(crate) fn poll_read_more(
+        &mut self,
+        cx: &mut Context<'_>,
+        phase: ParsePhase,
+    ) -> Poll<Result<usize>> {
+        debug_assert!(self.input().is_empty(), "reading over unconsumed input");
+        let Some(stream) = &mut self.stream else {
+            return Poll::Ready(Err(self.io_error(io::ErrorKind::NotConnected.into())));
+        };
+        (self.start, self.end) = (0, 0);
+        // Checked before each read too, not only while waiting: a server
+        // that keeps the socket full would otherwise never meet the deadline.
+        if self.deadline.is_some_and(|d| Instant::now() >= d.at) {
+            return Poll::Ready(Err(self.timeout(phase)));
+        }
+        match stream.poll_read(cx, &mut self.buf) {
+            Poll::Ready(Ok(n)) => {
+                self.armed = false;
+                self.end = n;
+                return Poll::Ready(Ok(n));
+            }
+            // Only TLS says this: the server closed without `close_notify`.
+            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                self.armed = false;
+                self.unclean_close = true;
+                return Poll::Ready(Ok(0));
+            }
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(self.io_error(e))),
+            Poll::Pending => {}
+        }
+        if !self.armed {
+            let idle_end = Instant::now().checked_add(self.idle);
+            let wake = match (idle_end, self.deadline) {
+                (Some(idle), Some(total)) => Some(idle.min(total.at)),
+                (idle, total) => idle.or(total.map(|d| d.at)),
+            };
+            let Some(wake) = wake else {
+                return Poll::Pending; // no deadline at all
+            };
+            self.timer.reset(wake);
+            self.armed = true;
+        }
+        match Pin::new(&mut self.timer).poll(cx) {
+            Poll::Ready(()) => {
+                self.armed = false;
+                Poll::Ready(Err(self.timeout(phase)))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// The error for the deadline that just passed: the total one if it is
+    /// due, else the idle one.
+    fn timeout(&self, phase: ParsePhase) -> Error {
+        let authority = self.authority.clone();
+        match self.deadline {
+            Some(total) if Instant::now() >= total.at => Error::Timeout {
+                phase: TimeoutPhase::Total,
+                authority,
+                after: total.total,
+            },
+            _ => Error::Timeout {
+                phase: TimeoutPhase::Idle(phase),
+                authority,
+                after: self.idle,
+            },
+        }
+    }
+
+    fn io_error(&self, source: io::Error) -> Error {
+        Error::Io {
+            phase: IoPhase::Receiving,
+            authority: self.authority.clone(),
+            source,
+        }
+    }
+}
