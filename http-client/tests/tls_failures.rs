@@ -4,7 +4,9 @@
 //! handshake), one that closes mid-handshake, and the ends of a body — cut
 //! without `close_notify` when the body ends at the close (truncation), cut
 //! short of its `Content-Length` (judged by the length), and cut right
-//! after a complete `Content-Length` body (complete).
+//! after a complete `Content-Length` body (complete). Also the fuzz
+//! target's property on a fixed set of inputs: garbage as the server's
+//! first flight is an error, never a connection and never a hang.
 
 #![cfg(feature = "tls")]
 
@@ -152,4 +154,48 @@ fn a_chunked_body_cut_before_its_end_is_an_error() {
     );
     let error = get(server.url("/")).expect_err("no last chunk");
     assert!(matches!(error, Error::Response { .. }), "{error:?}");
+}
+
+#[test]
+fn garbage_first_flights_are_errors_not_hangs() {
+    // TLS-looking record headers with junk behind them, then random bytes.
+    let mut flights: Vec<Vec<u8>> = vec![
+        vec![0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28], // a fatal alert
+        vec![
+            0x16, 0x03, 0x03, 0x00, 0x30, 0x02, 0x00, 0x00, 0x2c, 0x03, 0x03,
+        ],
+        vec![0x16, 0x03, 0x03, 0xff, 0xff, 0x00, 0x00],
+        vec![0x17, 0x03, 0x03, 0x00, 0x05, 1, 2, 3, 4, 5],
+        vec![0x16],
+        Vec::new(),
+    ];
+    for seed in 0..24 {
+        let mut flight = util::pseudo_random(1 + seed as usize * 37, seed);
+        if seed % 2 == 0 {
+            flight[0] = 0x16; // a handshake record, so rustls reads further
+        }
+        flights.push(flight);
+    }
+    for (i, flight) in flights.into_iter().enumerate() {
+        let server = ScriptedServer::unread(vec![
+            Step::Sleep(Duration::from_millis(5)),
+            Step::Write(flight.clone()),
+            Step::ShutdownWrite,
+            Step::Hold,
+        ]);
+        let url =
+            http_client::Url::parse(&format!("https://127.0.0.1:{}/", server.port())).unwrap();
+        let result = run(move || async move {
+            http_client::connect_with_timeout(&url, Duration::from_secs(5))
+                .await
+                .map(drop)
+        });
+        match result {
+            Ok(()) => panic!("flight {i} ({flight:02x?}) gave a connection"),
+            Err(error) => assert!(
+                !error.is_timeout(),
+                "flight {i} ({flight:02x?}) hung: {error}"
+            ),
+        }
+    }
 }
