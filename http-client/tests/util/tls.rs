@@ -41,6 +41,8 @@ pub struct Leaf {
     pub key: Vec<u8>,
     /// The leaf in PEM, for clients that trust it directly.
     pub pem: String,
+    /// The private key in PEM (PKCS #8), for servers that read files.
+    pub key_pem: String,
 }
 
 /// Every certificate the TLS tests use, made once per test binary.
@@ -90,6 +92,7 @@ fn make_pki() -> Result<Pki, rcgen::Error> {
             chain: vec![cert.der().clone()],
             key: key.serialize_der(),
             pem: cert.pem(),
+            key_pem: key.serialize_pem(),
         })
     };
     let self_signed = {
@@ -100,6 +103,7 @@ fn make_pki() -> Result<Pki, rcgen::Error> {
             chain: vec![cert.der().clone()],
             key: key.serialize_der(),
             pem: cert.pem(),
+            key_pem: key.serialize_pem(),
         }
     };
     Ok(Pki {
