@@ -194,6 +194,6 @@ pub use request::{Request, RequestError};
 pub use response::Response;
 pub use stream::BodyStream;
 #[cfg(feature = "tls")]
-pub use transport::tls::TlsStream;
+pub use transport::{TlsInfo, tls::TlsStream};
 pub use url::{Scheme, Url, UrlError};
 pub use version::Version;

@@ -3,7 +3,8 @@
 //! IP address (IP certificate, no SNI) returns the body; TLS 1.2 works as
 //! well as 1.3; a large body crosses many TLS records byte for byte; the
 //! client says goodbye with `close_notify`; `connect`/`send`/`read_to_end`
-//! work on a TLS connection; and redirects go https → http → https.
+//! work on a TLS connection; redirects go https → http → https; and a
+//! response tells what its TLS session negotiated (`tls_info`).
 
 #![cfg(feature = "tls")]
 
@@ -47,11 +48,17 @@ fn get_by_name_and_by_address() {
         }
         results
     });
-    let bodies: Vec<String> = results
+    let responses: Vec<_> = results
         .into_iter()
-        .map(|r| r.expect("a verified response").text().unwrap().to_owned())
+        .map(|r| r.expect("a verified response"))
         .collect();
+    let bodies: Vec<&str> = responses.iter().map(|r| r.text().unwrap()).collect();
     assert_eq!(bodies, ["hello from /name", "hello from /ip"]);
+    let info = responses[0].tls_info().expect("TLS info");
+    assert_eq!(info.protocol, "TLSv1.3");
+    assert!(info.cipher_suite.starts_with("TLS13_"), "{info:?}");
+    assert_eq!(info.subject, "CN=localhost");
+    assert_eq!(info.issuer, "CN=handroll test CA");
     let seen = server.finish(Duration::from_secs(5));
     assert_eq!(seen.len(), 2);
     assert!(seen.iter().all(|s| s.handshake_done), "{seen:?}");
@@ -72,10 +79,11 @@ fn tls_1_2_works_too() {
     let server = TlsServer::start(server_config(&pki().localhost, true), 1, |_| ok("twelve"));
     let url = server.url("/");
     let response = run(move || async move { trusting_client().get(url).await });
-    assert_eq!(
-        response.expect("a TLS 1.2 response").text().unwrap(),
-        "twelve"
-    );
+    let response = response.expect("a TLS 1.2 response");
+    assert_eq!(response.text().unwrap(), "twelve");
+    let info = response.tls_info().expect("TLS info");
+    assert_eq!(info.protocol, "TLSv1.2");
+    assert!(info.cipher_suite.starts_with("TLS_ECDHE_"), "{info:?}");
     let seen = server.finish(Duration::from_secs(5));
     assert_eq!(seen[0].protocol, Some(rustls::ProtocolVersion::TLSv1_2));
 }
@@ -176,6 +184,7 @@ fn redirects_go_from_https_to_http_and_back() {
     let response = run(move || async move { trusting_client().get(url).await })
         .expect("three hops, two schemes");
     assert_eq!(response.text().unwrap(), "the end");
+    assert!(response.tls_info().is_some(), "the last hop was https");
     let seen = https.finish(Duration::from_secs(5));
     let targets: Vec<&str> = seen
         .iter()

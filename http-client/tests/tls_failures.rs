@@ -199,3 +199,13 @@ fn garbage_first_flights_are_errors_not_hangs() {
         }
     }
 }
+
+#[test]
+fn plain_http_responses_have_no_tls_info() {
+    let server = ScriptedServer::once(vec![Step::write(
+        "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nplain",
+    )]);
+    let response = get(server.url("/")).expect("plain http");
+    assert_eq!(response.text().unwrap(), "plain");
+    assert_eq!(response.tls_info(), None);
+}

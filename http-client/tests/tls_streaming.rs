@@ -69,6 +69,7 @@ fn chunked_and_large_bodies_stream_over_tls() {
         let chunked = drain(stream(&client, &chunked).await.expect("a head")).await;
         let body = stream(&client, &large_url).await.expect("a head");
         assert_eq!(body.content_length(), Some(LARGE as u64));
+        assert_eq!(body.tls_info().expect("TLS info").subject, "CN=localhost");
         (chunked, drain(body).await)
     });
     assert_eq!(chunked.0, b"hello, world");

@@ -289,6 +289,25 @@ impl BodyStream {
         self.wire.capacity()
     }
 
+    /// For a body coming over TLS (`https://`): the protocol version,
+    /// cipher suite and server certificate's names; `None` over plain HTTP.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// runtime::block_on(async {
+    ///     let body = http_client::get_streaming("https://example.com/").await?;
+    ///     let tls = body.tls_info().expect("an https:// response");
+    ///     assert!(tls.protocol.starts_with("TLSv1."));
+    ///     Ok::<_, http_client::Error>(())
+    /// })?;
+    /// # Ok::<_, http_client::Error>(())
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls_info(&self) -> Option<&crate::TlsInfo> {
+        self.wire.tls_info()
+    }
+
     /// The next piece of the body, as a slice of the stream's read buffer
     /// (valid until the next call); `None` once the body is complete.
     ///
@@ -381,7 +400,10 @@ impl BodyStream {
             reason,
             headers,
         } = self.head;
-        Ok(Response::new(version, status, reason, headers, body))
+        let response = Response::new(version, status, reason, headers, body);
+        #[cfg(feature = "tls")]
+        let response = response.with_tls_info(self.wire.tls_info().cloned());
+        Ok(response)
     }
 
     /// Makes decoded body bytes ready (`ready` non-empty), or the end known

@@ -60,6 +60,9 @@ pub(crate) struct Wire {
     armed: bool,
     /// The stream ended without TLS `close_notify` (never for plain TCP).
     unclean_close: bool,
+    /// What the TLS session negotiated, kept after the socket closes.
+    #[cfg(feature = "tls")]
+    tls_info: Option<crate::TlsInfo>,
 }
 
 impl Wire {
@@ -70,6 +73,8 @@ impl Wire {
         idle: Duration,
         deadline: Option<Deadline>,
     ) -> Wire {
+        #[cfg(feature = "tls")]
+        let tls_info = stream.tls().map(|tls| crate::TlsInfo::of(tls.session()));
         Wire {
             stream: Some(stream),
             authority,
@@ -81,7 +86,15 @@ impl Wire {
             timer: sleep(Duration::MAX),
             armed: false,
             unclean_close: false,
+            #[cfg(feature = "tls")]
+            tls_info,
         }
+    }
+
+    /// What the TLS session negotiated, for a TLS connection.
+    #[cfg(feature = "tls")]
+    pub(crate) fn tls_info(&self) -> Option<&crate::TlsInfo> {
+        self.tls_info.as_ref()
     }
 
     /// Whether the stream ended (a read gave 0) without TLS `close_notify`,

@@ -18,6 +18,8 @@ pub(crate) mod config;
 #[cfg(feature = "tls")]
 mod handshake;
 #[cfg(feature = "tls")]
+mod info;
+#[cfg(feature = "tls")]
 mod insecure;
 #[cfg(feature = "tls")]
 pub mod tls;
@@ -34,6 +36,8 @@ use runtime::net::TcpStream;
 pub(crate) use config::{TlsOptions, TlsSettings};
 #[cfg(feature = "tls")]
 pub use handshake::Handshake;
+#[cfg(feature = "tls")]
+pub use info::TlsInfo;
 
 use crate::{Result, Scheme, Url};
 

@@ -326,6 +326,12 @@ impl TlsStream {
         self.tls.peer_certificates().unwrap_or_default()
     }
 
+    /// The negotiated protocol version and cipher suite, and the server
+    /// certificate's subject and issuer, as text.
+    pub fn info(&self) -> super::TlsInfo {
+        super::TlsInfo::of(&self.tls)
+    }
+
     /// Writes queued ciphertext until none is left (`Ready(Ok)`) or the
     /// socket is full (`Pending`, with the write waker stored).
     pub(super) fn poll_send_tls(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
