@@ -1,6 +1,7 @@
 //! [`Response`]: a complete HTTP response — status, headers and the decoded
-//! body. Built only by the response parser (`parse/`), which has already
-//! removed any chunked framing.
+//! body. Built only by the response parser (`parse/`) and by
+//! [`BodyStream::read_to_end`](crate::BodyStream::read_to_end), both of which
+//! have already removed any chunked framing.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -39,7 +40,7 @@ pub struct Response {
 }
 
 impl Response {
-    /// Assembles a response; only the parser calls this.
+    /// Assembles a response; only the parser and the body stream call this.
     pub(crate) fn new(
         version: Version,
         status: u16,

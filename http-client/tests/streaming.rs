@@ -2,7 +2,8 @@
 //! chunk by chunk, as `read_to_end` and as the pure parser, however the
 //! server's bytes are cut (a property test over `Content-Length`, chunked
 //! and close-delimited responses); `futures_lite::io::copy` writes it to a
-//! sink; the stream carries the client's total deadline and body limit
+//! sink, and it reads as an `AsyncBufRead` and `AsyncRead` (with the
+//! `futures-io` feature); the stream carries the client's total deadline and body limit
 //! (0 = none); and a body cut short fails from the last `chunk()`.
 
 mod util;
@@ -101,11 +102,8 @@ proptest! {
             let whole = client.get(&url).await.expect("read whole");
             let stream = send_streaming(&client, &url).await;
             let chunked = collect(stream).await.expect("read chunk by chunk");
-            let stream = send_streaming(&client, &url).await;
-            let mut sink = Vec::new();
-            let copied = futures_lite::io::copy(stream, &mut sink).await.expect("copied");
-            assert_eq!(copied, sink.len() as u64);
-            (whole, chunked, sink)
+            let copied = copy(send_streaming(&client, &url).await).await;
+            (whole, chunked, copied)
         });
         let mut parser = ResponseParser::new(false, Limits::default().with_max_body_bytes(0));
         let mut parsed = None;
@@ -121,8 +119,28 @@ proptest! {
         };
         prop_assert!(chunked == whole, "chunks {:?} vs whole {:?}", chunked, whole);
         prop_assert!(chunked == parsed, "chunks {:?} vs parser {:?}", chunked, parsed);
-        prop_assert!(copied == parsed.body(), "copy wrote {} bytes of {}", copied.len(), parsed.body().len());
+        if let Some(copied) = copied {
+            prop_assert!(copied == parsed.body(), "copy wrote {} bytes of {}", copied.len(), parsed.body().len());
+        }
     }
+}
+
+/// What `futures_lite::io::copy` writes of `stream` into a `Vec`, as a user
+/// would write it to a file.
+#[cfg(feature = "futures-io")]
+async fn copy(stream: http_client::BodyStream) -> Option<Vec<u8>> {
+    let mut sink = Vec::new();
+    let copied = futures_lite::io::copy(stream, &mut sink)
+        .await
+        .expect("copied");
+    assert_eq!(copied, sink.len() as u64);
+    Some(sink)
+}
+
+/// Without the `futures-io` feature there is no `AsyncRead` to copy from.
+#[cfg(not(feature = "futures-io"))]
+async fn copy(_stream: http_client::BodyStream) -> Option<Vec<u8>> {
+    None
 }
 
 /// `client.send_streaming` of a `GET` for `url`, which must succeed.
@@ -243,4 +261,120 @@ fn the_body_limit_applies_to_the_stream_and_zero_lifts_it() {
         unlimited.body() == pseudo_random(BODY, 3),
         "the body differs"
     );
+}
+
+#[cfg(feature = "futures-io")]
+#[test]
+fn the_stream_is_an_async_buf_read_and_async_read() {
+    use futures_lite::io::{AsyncBufReadExt, AsyncReadExt};
+
+    let server = ScriptedServer::start(2, |request| {
+        if request.target() == "/lines" {
+            vec![
+                Step::write(
+                    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\none\ntw\r\n",
+                ),
+                Step::Sleep(Duration::from_millis(10)),
+                Step::write("6\r\no\nthre\r\n2\r\ne\n\r\n0\r\n\r\n"),
+                Step::Hold,
+            ]
+        } else {
+            vec![
+                Step::write("HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\nonly this"),
+                Step::Close,
+            ]
+        }
+    });
+    let (lines, short) = (server.url("/lines"), server.url("/short"));
+    let (lines, (read, error)) = run(move || async move {
+        let client = client().build();
+        // AsyncBufRead: lines straddle the chunks.
+        let mut stream = send_streaming(&client, &lines).await;
+        let mut lines = Vec::new();
+        let mut line = String::new();
+        while stream.read_line(&mut line).await.expect("a line") > 0 {
+            lines.push(std::mem::take(&mut line));
+        }
+        // AsyncRead: a short body is an error, carrying the client's. (The
+        // trait's `read_to_end`, not the stream's own.)
+        let mut stream = send_streaming(&client, &short).await;
+        let mut body = Vec::new();
+        let read = AsyncReadExt::read_to_end(&mut stream, &mut body).await;
+        let error = read.expect_err("truncated");
+        (lines, (body, error))
+    });
+    assert_eq!(lines, ["one\n", "two\n", "three\n"]);
+    assert_eq!(read, b"only this");
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidData);
+    let inner = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<Error>())
+        .expect("the client's error inside");
+    assert!(
+        inner
+            .to_string()
+            .ends_with("body truncated: got 9 of 100 bytes"),
+        "{inner}"
+    );
+}
+
+#[test]
+fn content_length_is_what_the_stream_will_yield() {
+    // (request method, response head, expected content_length)
+    let cases: Vec<(bool, &str, Option<u64>)> = vec![
+        (
+            false,
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+            Some(5),
+        ),
+        (
+            true,
+            "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n",
+            Some(0),
+        ),
+        (
+            false,
+            "HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n",
+            Some(0),
+        ),
+        (
+            false,
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            None,
+        ),
+        (false, "HTTP/1.0 200 OK\r\n\r\n", None),
+    ];
+    let scripts = cases
+        .iter()
+        .map(|(_, wire, _)| vec![Step::write(wire), Step::Close])
+        .collect();
+    let server = util::case_server(scripts);
+    let base = server.url("/case/");
+    let heads: Vec<bool> = cases.iter().map(|(head, ..)| *head).collect();
+    let lengths = run(move || async move {
+        let client = client().build();
+        let mut lengths = Vec::new();
+        for (i, head) in heads.into_iter().enumerate() {
+            let url = Url::parse(&format!("{base}{i}")).unwrap();
+            let request = if head {
+                Request::head(url)
+            } else {
+                Request::get(url)
+            };
+            let stream = client.send_streaming(request).await.expect("a head");
+            let length = stream.content_length();
+            let body = collect(stream).await.expect("a body").into_body();
+            lengths.push((length, body.len() as u64));
+        }
+        lengths
+    });
+    for (i, ((_, _, want), (got, received))) in cases.iter().zip(lengths).enumerate() {
+        assert_eq!(got, *want, "case {i}");
+        if let Some(length) = got {
+            assert_eq!(
+                received, length,
+                "case {i}: the stream yields its content_length"
+            );
+        }
+    }
 }

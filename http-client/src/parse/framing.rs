@@ -198,6 +198,13 @@ mod tests {
     }
 
     #[test]
+    fn a_zero_body_limit_is_no_limit() {
+        let huge = head(200, &[("Content-Length", "18446744073709551615")]);
+        let none = Limits::default().with_max_body_bytes(0);
+        assert_eq!(framing(&huge, false, &none), Ok(Framing::Length(u64::MAX)));
+    }
+
+    #[test]
     fn parses_decimals() {
         let cases: &[(&[u8], Option<u64>)] = &[
             (b"0", Some(0)),

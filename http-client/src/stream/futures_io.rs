@@ -6,6 +6,10 @@
 //! (its message unchanged; `get_ref` and `downcast` reach it): a timeout has
 //! kind `TimedOut`, a truncated or malformed body `InvalidData`, a socket
 //! error keeps its kind.
+//!
+//! `BodyStream::read_to_end` (which makes a `Response`) shadows the
+//! extension traits' `read_to_end(&mut buf)`; call that one by its path,
+//! `AsyncReadExt::read_to_end(&mut body, &mut buf)`.
 
 use std::io;
 use std::pin::Pin;

@@ -540,3 +540,43 @@ impl fmt::Debug for BodyStream {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{IoPhase, ParseError, TimeoutPhase};
+
+    #[test]
+    fn a_replayed_error_reads_the_same() {
+        let authority = || "127.0.0.1:80".to_owned();
+        let errors = [
+            Error::Io {
+                phase: IoPhase::Receiving,
+                authority: authority(),
+                source: io::Error::from_raw_os_error(104),
+            },
+            Error::Io {
+                phase: IoPhase::Receiving,
+                authority: authority(),
+                source: io::Error::other("custom"),
+            },
+            Error::Timeout {
+                phase: TimeoutPhase::Idle(ParsePhase::Body),
+                authority: authority(),
+                after: std::time::Duration::from_secs(1),
+            },
+            Error::Response {
+                authority: authority(),
+                source: ParseError::Truncated {
+                    expected: 10,
+                    received: 3,
+                },
+            },
+        ];
+        for error in errors {
+            let again = replay(&error);
+            assert_eq!(again.to_string(), error.to_string());
+            assert_eq!(format!("{again:?}"), format!("{error:?}"));
+        }
+    }
+}
