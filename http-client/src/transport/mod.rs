@@ -15,6 +15,8 @@
 
 #[cfg(feature = "tls")]
 pub(crate) mod config;
+#[cfg(all(feature = "tls", feature = "futures-io"))]
+mod futures_io;
 #[cfg(feature = "tls")]
 mod handshake;
 #[cfg(feature = "tls")]

@@ -89,8 +89,10 @@ const NO_CLOSE_NOTIFY: &str = "connection closed without TLS close_notify";
 /// [`poll_read`](TlsStream::poll_read) and [`poll_write`](TlsStream::poll_write)
 /// for hand-written futures, [`read`](TlsStream::read),
 /// [`write_all`](TlsStream::write_all), [`flush`](TlsStream::flush) and
-/// [`close`](TlsStream::close) as `async` methods. See the
-/// [module documentation](self) for how it drives rustls.
+/// [`close`](TlsStream::close) as `async` methods, and with the
+/// `futures-io` feature (on by default) `futures_io::AsyncRead` and
+/// `AsyncWrite`. See the [module documentation](self) for how it drives
+/// rustls.
 ///
 /// Dropping the stream sends `close_notify` if the socket takes it at once,
 /// then closes the socket.
@@ -99,15 +101,23 @@ const NO_CLOSE_NOTIFY: &str = "connection closed without TLS close_notify";
 ///
 /// ```no_run
 /// use std::sync::Arc;
-/// use http_client::Url;
-/// use http_client::transport::tls::TlsStream;
+/// use http_client::{TlsStream, Url};
 /// use runtime::net::TcpStream;
 ///
-/// # fn config() -> Arc<rustls::ClientConfig> { unimplemented!() }
+/// // A config of your own: here webpki-roots and the `ring` provider.
+/// let mut roots = rustls::RootCertStore::empty();
+/// roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+/// let provider = Arc::new(rustls::crypto::ring::default_provider());
+/// let config = rustls::ClientConfig::builder_with_provider(provider)
+///     .with_safe_default_protocol_versions()?
+///     .with_root_certificates(roots)
+///     .with_no_client_auth();
+/// let config = Arc::new(config);
+///
 /// runtime::block_on(async {
 ///     let url = Url::parse("https://example.com/")?;
 ///     let tcp = TcpStream::connect_host("example.com:443").await?;
-///     let mut tls = TlsStream::connect(tcp, &url, config()).await?;
+///     let mut tls = TlsStream::connect(tcp, &url, config).await?;
 ///     tls.write_all(b"GET / HTTP/1.0\r\nHost: example.com\r\n\r\n").await?;
 ///     let mut buf = [0; 1024];
 ///     let n = tls.read(&mut buf).await?;
