@@ -17,7 +17,74 @@
 //! ```
 //!
 //! Whoever owns the socket moves ciphertext between it and the state
-//! machine. With a blocking socket that is two loops; with our non-blocking
+//! machine. Here is that dance with no socket at all — a client and a
+//! server session, and one `Vec` as the network between them:
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use std::sync::Arc;
+//! use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+//!
+//! // A certificate for "localhost", trusted by the client.
+//! let key = rcgen::KeyPair::generate()?;
+//! let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])?.self_signed(&key)?;
+//! let provider = Arc::new(rustls::crypto::ring::default_provider());
+//! let mut roots = rustls::RootCertStore::empty();
+//! roots.add(cert.der().clone())?;
+//! let client_config = rustls::ClientConfig::builder_with_provider(provider.clone())
+//!     .with_safe_default_protocol_versions()?
+//!     .with_root_certificates(roots)
+//!     .with_no_client_auth();
+//! let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+//! let server_config = rustls::ServerConfig::builder_with_provider(provider)
+//!     .with_safe_default_protocol_versions()?
+//!     .with_no_client_auth()
+//!     .with_single_cert(vec![cert.der().clone()], key)?;
+//! let name = ServerName::try_from("localhost")?;
+//! let mut client = rustls::ClientConnection::new(Arc::new(client_config), name)?;
+//! let mut server = rustls::ServerConnection::new(Arc::new(server_config))?;
+//!
+//! // Plaintext written before the handshake waits inside the session.
+//! client.writer().write_all(b"GET / HTTP/1.0\r\n\r\n")?;
+//! let mut wire = Vec::new();
+//! let mut request = Vec::new();
+//! for _turn in 0..5 {
+//!     // Client to server: every record it wants sent, then processed.
+//!     while client.wants_write() {
+//!         client.write_tls(&mut wire)?;
+//!     }
+//!     let mut incoming = &wire[..];
+//!     while !incoming.is_empty() {
+//!         server.read_tls(&mut incoming)?;
+//!         server.process_new_packets()?;
+//!     }
+//!     wire.clear();
+//!     // Server to client, the same way.
+//!     while server.wants_write() {
+//!         server.write_tls(&mut wire)?;
+//!     }
+//!     let mut incoming = &wire[..];
+//!     while !incoming.is_empty() {
+//!         client.read_tls(&mut incoming)?;
+//!         client.process_new_packets()?;
+//!     }
+//!     wire.clear();
+//!     // Whatever the server decrypted so far.
+//!     let mut buf = [0; 64];
+//!     while let Ok(n) = server.reader().read(&mut buf) {
+//!         if n == 0 {
+//!             break;
+//!         }
+//!         request.extend_from_slice(&buf[..n]);
+//!     }
+//! }
+//! assert!(!client.is_handshaking());
+//! assert_eq!(request, b"GET / HTTP/1.0\r\n\r\n");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Between two sessions in memory every call succeeds at once. With a
+//! blocking socket the loops are the same; with our non-blocking
 //! one every move can stop at `WouldBlock`, and the rule that makes it work
 //! is: **a `WouldBlock` from the socket becomes `Poll::Pending`, and the
 //! socket has then stored the task's waker for that direction.** The
