@@ -19,9 +19,10 @@
 //! loop takes a permit before it reads the next URL, so at most that many
 //! tasks exist, and each holds at most two write buffers of its body.
 //!
-//! With `--cores N` (the private `cores` module) the same loop runs on N runtimes, one per
-//! thread, each with its share of `--concurrency`; this thread reads the
-//! URLs, deals them out in turn and prints the outcomes as they come back.
+//! With `--cores N` (the private `cores` module) the same loop runs on N
+//! runtimes, one per thread, each with its share of `--concurrency`; this
+//! thread reads the URLs, deals them out in turn and prints the outcomes as
+//! they come back.
 //!
 //! Exit status: 0 when every URL gave a complete response (any status
 //! code, unless `--fail`), 1 otherwise, 2 for bad arguments.
