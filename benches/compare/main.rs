@@ -18,11 +18,18 @@
 //! mutex workloads (`mpsc-pingpong`, `mpsc-throughput`, `mutex`) use each
 //! runtime's own: `runtime::sync`, `tokio::sync`, and for smol
 //! `async-channel` and `async-lock` (`sync_rt.rs`).
+//!
+//! The two-core workloads (`echo-mt`, `fetch-1k-mt`, in `multi.rs`) pit
+//! `runtime::per_core(2)` against tokio's `multi_thread` runtime with 2
+//! workers (and, for echo, smol's `Executor` run by 2 threads; `fetch-1k-mt`
+//! has no smol column). Run with their single-core rows (`echo`,
+//! `fetch-1k`), the report adds how close to 2x each runtime scales.
 
 use std::net::SocketAddr;
 use std::process::Command;
 
 use bench::measure::Summary;
+use bench::multi;
 use bench::rt::{Ours, Rt, Smol, Tokio};
 use bench::server::{self, HttpPeer};
 use bench::sync_workloads as sw;
@@ -280,7 +287,21 @@ fn main() {
         });
         rows.extend([rate, p99]);
     }
-    if wanted("fetch-1k") || wanted("syscalls") {
+    if wanted("echo-mt") {
+        let mut rate = Row::new("echo-mt", "msg/s", Better::Higher);
+        let mut p99 = Row::new("echo-mt-p99", "us", Better::Lower);
+        let (c, r) = (sizes.echo_clients, sizes.echo_rounds);
+        repeat_pair(sizes, &mut rate, &mut p99, |rt| {
+            pick(
+                rt,
+                || multi::echo_ours(c, r),
+                || multi::echo_tokio(c, r),
+                || multi::echo_smol(c, r),
+            )
+        });
+        rows.extend([rate, p99]);
+    }
+    if wanted("fetch-1k") || wanted("fetch-1k-mt") || wanted("syscalls") {
         let peer = HttpPeer::start();
         println!("# fetch-1k peer: {} at {}", peer.kind, peer.addr);
         if peer.kind != "nginx" {
@@ -299,6 +320,21 @@ fn main() {
                     || w::fetch::<Ours>(a, path, len, n, k),
                     || w::fetch::<Tokio>(a, path, len, n, k),
                     || w::fetch::<Smol>(a, path, len, n, k),
+                )
+            });
+            rows.extend([rate, cpu]);
+        }
+        if wanted("fetch-1k-mt") {
+            let mut rate = Row::new("fetch-1k-mt", "req/s", Better::Higher);
+            let mut cpu = Row::new("fetch-1k-mt-cpu", "us/req", Better::Lower);
+            let (n, k, a) = (sizes.fetch_requests, sizes.fetch_in_flight, peer.addr);
+            let (path, len) = (server::PATH, server::BODY_LEN);
+            repeat_pair_of(sizes, &["ours", "tokio"], &mut rate, &mut cpu, |rt| {
+                pick(
+                    rt,
+                    || multi::fetch_ours(a, path, len, n, k),
+                    || multi::fetch_tokio(a, path, len, n, k),
+                    || unreachable!("fetch-1k-mt has no smol column"),
                 )
             });
             rows.extend([rate, cpu]);
@@ -370,12 +406,28 @@ fn repeat(sizes: &Sizes, mut row: Row, mut run: impl FnMut(&str) -> f64) -> Row 
 }
 
 /// Like [`repeat`] for workloads that measure two things at once.
-fn repeat_pair(sizes: &Sizes, a: &mut Row, b: &mut Row, mut run: impl FnMut(&str) -> (f64, f64)) {
-    for rt in RUNTIMES {
+fn repeat_pair(sizes: &Sizes, a: &mut Row, b: &mut Row, run: impl FnMut(&str) -> (f64, f64)) {
+    repeat_pair_of(sizes, &RUNTIMES, a, b, run);
+}
+
+/// Like [`repeat_pair`] on some of the runtimes only; the others' columns
+/// stay empty (shown as `-`, and not a peer).
+fn repeat_pair_of(
+    sizes: &Sizes,
+    runtimes: &[&str],
+    a: &mut Row,
+    b: &mut Row,
+    mut run: impl FnMut(&str) -> (f64, f64),
+) {
+    for rt in runtimes {
         run(rt);
     }
     for _ in 0..sizes.rounds {
-        for (i, rt) in RUNTIMES.iter().enumerate() {
+        for rt in runtimes {
+            let i = RUNTIMES
+                .iter()
+                .position(|r| r == rt)
+                .expect("a known runtime");
             let (x, y) = run(rt);
             a.samples[i].push(x);
             b.samples[i].push(y);
@@ -482,53 +534,97 @@ fn child(args: &[String]) {
     }
 }
 
+/// The best peer's name and median (tokio or smol, whichever ran).
+fn best_peer(row: &Row, s: &[Summary]) -> (&'static str, f64) {
+    let peers = (1..3)
+        .filter(|&i| !row.samples[i].is_empty())
+        .map(|i| (RUNTIMES[i], s[i].median));
+    match row.better {
+        Better::Lower => peers.min_by(|a, b| a.1.total_cmp(&b.1)),
+        Better::Higher => peers.max_by(|a, b| a.1.total_cmp(&b.1)),
+    }
+    .expect("at least one peer")
+}
+
+/// A median, or `-` for a runtime the row does not run.
+fn cell(row: &Row, s: &[Summary], i: usize) -> String {
+    if row.samples[i].is_empty() {
+        "-".to_owned()
+    } else {
+        fmt(s[i].median)
+    }
+}
+
 fn report(rows: &[Row]) {
     println!();
-    for row in rows {
-        let s: Vec<Summary> = row.samples.iter().map(|v| Summary::of(v)).collect();
-        let peers = [(RUNTIMES[1], s[1].median), (RUNTIMES[2], s[2].median)];
-        let (best, best_value) = match row.better {
-            Better::Lower => peers.into_iter().min_by(|a, b| a.1.total_cmp(&b.1)),
-            Better::Higher => peers.into_iter().max_by(|a, b| a.1.total_cmp(&b.1)),
-        }
-        .expect("two peers");
+    let summaries: Vec<Vec<Summary>> = rows
+        .iter()
+        .map(|row| row.samples.iter().map(|v| Summary::of(v)).collect())
+        .collect();
+    let ratio = |row: &Row, s: &[Summary]| {
+        let (best, best_value) = best_peer(row, s);
         let ratio = match row.better {
             Better::Lower => s[0].median / best_value,
             Better::Higher => best_value / s[0].median,
         };
+        (best, ratio)
+    };
+    for (row, s) in rows.iter().zip(&summaries) {
+        let (best, ratio) = ratio(row, s);
         println!(
             "{} {} ours={} tokio={} smol={} best_peer={best} ratio={ratio:.2}",
             row.name,
             row.unit,
-            fmt(s[0].median),
-            fmt(s[1].median),
-            fmt(s[2].median)
+            cell(row, s, 0),
+            cell(row, s, 1),
+            cell(row, s, 2)
         );
     }
+    scaling(rows, &summaries);
     println!();
     println!("| workload | unit | ours | tokio | smol | ratio | spread ours / tokio / smol |");
     println!("| --- | --- | ---: | ---: | ---: | ---: | --- |");
-    for row in rows {
-        let s: Vec<Summary> = row.samples.iter().map(|v| Summary::of(v)).collect();
-        let best = match row.better {
-            Better::Lower => s[1].median.min(s[2].median),
-            Better::Higher => s[1].median.max(s[2].median),
-        };
-        let ratio = match row.better {
-            Better::Lower => s[0].median / best,
-            Better::Higher => best / s[0].median,
+    for (row, s) in rows.iter().zip(&summaries) {
+        let (_, ratio) = ratio(row, s);
+        let spread = |i: usize| {
+            if row.samples[i].is_empty() {
+                "-".to_owned()
+            } else {
+                format!("±{:.0}%", s[i].spread_pct() / 2.0)
+            }
         };
         println!(
-            "| {} | {} | {} | {} | {} | {ratio:.2} | ±{:.0}% / ±{:.0}% / ±{:.0}% |",
+            "| {} | {} | {} | {} | {} | {ratio:.2} | {} / {} / {} |",
             row.name,
             row.unit,
-            fmt(s[0].median),
-            fmt(s[1].median),
-            fmt(s[2].median),
-            s[0].spread_pct() / 2.0,
-            s[1].spread_pct() / 2.0,
-            s[2].spread_pct() / 2.0,
+            cell(row, s, 0),
+            cell(row, s, 1),
+            cell(row, s, 2),
+            spread(0),
+            spread(1),
+            spread(2),
         );
+    }
+}
+
+/// For each two-core throughput row run with its single-core row, how
+/// many times the single-core figure each runtime reached (2.00 would be
+/// perfect scaling; on a 2-vCPU machine that also hosts the load and the
+/// HTTP peer, less is expected).
+fn scaling(rows: &[Row], summaries: &[Vec<Summary>]) {
+    let find = |name: &str| rows.iter().position(|r| r.name == name);
+    for (multi, single) in [("echo-mt", "echo"), ("fetch-1k-mt", "fetch-1k")] {
+        let (Some(m), Some(s)) = (find(multi), find(single)) else {
+            continue;
+        };
+        let mut line = format!("# scaling {multi} / {single}:");
+        for (i, rt) in RUNTIMES.iter().enumerate() {
+            if !rows[m].samples[i].is_empty() && !rows[s].samples[i].is_empty() {
+                let x = summaries[m][i].median / summaries[s][i].median;
+                line.push_str(&format!(" {rt}={x:.2}x"));
+            }
+        }
+        println!("{line}");
     }
 }
 
