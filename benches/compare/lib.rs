@@ -7,6 +7,7 @@
 #![warn(missing_docs, rust_2018_idioms)]
 
 pub mod measure;
+pub mod multi;
 pub mod rt;
 pub mod server;
 pub mod sync_rt;
@@ -35,6 +36,26 @@ mod tests {
         let peer = server::HttpPeer::start();
         let (rate, cpu) = workloads::fetch::<R>(peer.addr, server::PATH, server::BODY_LEN, 50, 5);
         assert!(rate > 0.0 && cpu >= 0.0);
+    }
+
+    /// The two-core workloads run, tiny, on every runtime that has them.
+    #[test]
+    fn two_cores() {
+        for (rate, p99) in [
+            multi::echo_ours(4, 20),
+            multi::echo_tokio(4, 20),
+            multi::echo_smol(4, 20),
+        ] {
+            assert!(rate > 0.0 && p99 > 0.0);
+        }
+        let peer = server::HttpPeer::start();
+        let (a, path, len) = (peer.addr, server::PATH, server::BODY_LEN);
+        for (rate, cpu) in [
+            multi::fetch_ours(a, path, len, 50, 6),
+            multi::fetch_tokio(a, path, len, 50, 6),
+        ] {
+            assert!(rate > 0.0 && cpu > 0.0);
+        }
     }
 
     #[test]

@@ -18,17 +18,25 @@
 //! mutex workloads (`mpsc-pingpong`, `mpsc-throughput`, `mutex`) use each
 //! runtime's own: `runtime::sync`, `tokio::sync`, and for smol
 //! `async-channel` and `async-lock` (`sync_rt.rs`).
+//!
+//! The two-core workloads (`echo-mt`, `fetch-1k-mt`, in `multi.rs`) pit
+//! `runtime::per_core(2)` against tokio's `multi_thread` runtime with 2
+//! workers (and, for echo, smol's `Executor` run by 2 threads; `fetch-1k-mt`
+//! has no smol column). Run with their single-core rows (`echo`,
+//! `fetch-1k`), the report adds how close to 2x each runtime scales.
 
 use std::net::SocketAddr;
 use std::process::Command;
 
-use bench::measure::Summary;
+use bench::multi;
 use bench::rt::{Ours, Rt, Smol, Tokio};
 use bench::server::{self, HttpPeer};
 use bench::sync_workloads as sw;
 use bench::workloads as w;
 
-const RUNTIMES: [&str; 3] = ["ours", "tokio", "smol"];
+mod report;
+
+use report::{Better, RUNTIMES, Row, report};
 
 /// Workload sizes.
 struct Sizes {
@@ -93,32 +101,6 @@ const QUICK: Sizes = Sizes {
     syscall_requests: 300,
     memory_tasks: 100_000,
 };
-
-/// Whether a bigger number is better.
-#[derive(Clone, Copy, PartialEq)]
-enum Better {
-    Lower,
-    Higher,
-}
-
-/// One reported measurement: samples per runtime, in `RUNTIMES` order.
-struct Row {
-    name: &'static str,
-    unit: &'static str,
-    better: Better,
-    samples: [Vec<f64>; 3],
-}
-
-impl Row {
-    fn new(name: &'static str, unit: &'static str, better: Better) -> Row {
-        Row {
-            name,
-            unit,
-            better,
-            samples: Default::default(),
-        }
-    }
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -280,7 +262,21 @@ fn main() {
         });
         rows.extend([rate, p99]);
     }
-    if wanted("fetch-1k") || wanted("syscalls") {
+    if wanted("echo-mt") {
+        let mut rate = Row::new("echo-mt", "msg/s", Better::Higher);
+        let mut p99 = Row::new("echo-mt-p99", "us", Better::Lower);
+        let (c, r) = (sizes.echo_clients, sizes.echo_rounds);
+        repeat_pair(sizes, &mut rate, &mut p99, |rt| {
+            pick(
+                rt,
+                || multi::echo_ours(c, r),
+                || multi::echo_tokio(c, r),
+                || multi::echo_smol(c, r),
+            )
+        });
+        rows.extend([rate, p99]);
+    }
+    if wanted("fetch-1k") || wanted("fetch-1k-mt") || wanted("syscalls") {
         let peer = HttpPeer::start();
         println!("# fetch-1k peer: {} at {}", peer.kind, peer.addr);
         if peer.kind != "nginx" {
@@ -299,6 +295,21 @@ fn main() {
                     || w::fetch::<Ours>(a, path, len, n, k),
                     || w::fetch::<Tokio>(a, path, len, n, k),
                     || w::fetch::<Smol>(a, path, len, n, k),
+                )
+            });
+            rows.extend([rate, cpu]);
+        }
+        if wanted("fetch-1k-mt") {
+            let mut rate = Row::new("fetch-1k-mt", "req/s", Better::Higher);
+            let mut cpu = Row::new("fetch-1k-mt-cpu", "us/req", Better::Lower);
+            let (n, k, a) = (sizes.fetch_requests, sizes.fetch_in_flight, peer.addr);
+            let (path, len) = (server::PATH, server::BODY_LEN);
+            repeat_pair_of(sizes, &["ours", "tokio"], &mut rate, &mut cpu, |rt| {
+                pick(
+                    rt,
+                    || multi::fetch_ours(a, path, len, n, k),
+                    || multi::fetch_tokio(a, path, len, n, k),
+                    || unreachable!("fetch-1k-mt has no smol column"),
                 )
             });
             rows.extend([rate, cpu]);
@@ -370,12 +381,28 @@ fn repeat(sizes: &Sizes, mut row: Row, mut run: impl FnMut(&str) -> f64) -> Row 
 }
 
 /// Like [`repeat`] for workloads that measure two things at once.
-fn repeat_pair(sizes: &Sizes, a: &mut Row, b: &mut Row, mut run: impl FnMut(&str) -> (f64, f64)) {
-    for rt in RUNTIMES {
+fn repeat_pair(sizes: &Sizes, a: &mut Row, b: &mut Row, run: impl FnMut(&str) -> (f64, f64)) {
+    repeat_pair_of(sizes, &RUNTIMES, a, b, run);
+}
+
+/// Like [`repeat_pair`] on some of the runtimes only; the others' columns
+/// stay empty (shown as `-`, and not a peer).
+fn repeat_pair_of(
+    sizes: &Sizes,
+    runtimes: &[&str],
+    a: &mut Row,
+    b: &mut Row,
+    mut run: impl FnMut(&str) -> (f64, f64),
+) {
+    for rt in runtimes {
         run(rt);
     }
     for _ in 0..sizes.rounds {
-        for (i, rt) in RUNTIMES.iter().enumerate() {
+        for rt in runtimes {
+            let i = RUNTIMES
+                .iter()
+                .position(|r| r == rt)
+                .expect("a known runtime");
             let (x, y) = run(rt);
             a.samples[i].push(x);
             b.samples[i].push(y);
@@ -479,66 +506,5 @@ fn child(args: &[String]) {
             }
         }
         other => panic!("unknown child workload {other:?}"),
-    }
-}
-
-fn report(rows: &[Row]) {
-    println!();
-    for row in rows {
-        let s: Vec<Summary> = row.samples.iter().map(|v| Summary::of(v)).collect();
-        let peers = [(RUNTIMES[1], s[1].median), (RUNTIMES[2], s[2].median)];
-        let (best, best_value) = match row.better {
-            Better::Lower => peers.into_iter().min_by(|a, b| a.1.total_cmp(&b.1)),
-            Better::Higher => peers.into_iter().max_by(|a, b| a.1.total_cmp(&b.1)),
-        }
-        .expect("two peers");
-        let ratio = match row.better {
-            Better::Lower => s[0].median / best_value,
-            Better::Higher => best_value / s[0].median,
-        };
-        println!(
-            "{} {} ours={} tokio={} smol={} best_peer={best} ratio={ratio:.2}",
-            row.name,
-            row.unit,
-            fmt(s[0].median),
-            fmt(s[1].median),
-            fmt(s[2].median)
-        );
-    }
-    println!();
-    println!("| workload | unit | ours | tokio | smol | ratio | spread ours / tokio / smol |");
-    println!("| --- | --- | ---: | ---: | ---: | ---: | --- |");
-    for row in rows {
-        let s: Vec<Summary> = row.samples.iter().map(|v| Summary::of(v)).collect();
-        let best = match row.better {
-            Better::Lower => s[1].median.min(s[2].median),
-            Better::Higher => s[1].median.max(s[2].median),
-        };
-        let ratio = match row.better {
-            Better::Lower => s[0].median / best,
-            Better::Higher => best / s[0].median,
-        };
-        println!(
-            "| {} | {} | {} | {} | {} | {ratio:.2} | ±{:.0}% / ±{:.0}% / ±{:.0}% |",
-            row.name,
-            row.unit,
-            fmt(s[0].median),
-            fmt(s[1].median),
-            fmt(s[2].median),
-            s[0].spread_pct() / 2.0,
-            s[1].spread_pct() / 2.0,
-            s[2].spread_pct() / 2.0,
-        );
-    }
-}
-
-/// Three significant digits, no exponent.
-fn fmt(x: f64) -> String {
-    if x >= 100.0 {
-        format!("{x:.0}")
-    } else if x >= 10.0 {
-        format!("{x:.1}")
-    } else {
-        format!("{x:.2}")
     }
 }

@@ -72,6 +72,44 @@
 //! and a task that blocks the thread blocks every task; send blocking work to
 //! [`spawn_blocking`]. There is no hidden background thread: nothing runs
 //! unless some thread is inside `block_on`.
+//!
+//! # More than one core
+//!
+//! To use several CPUs, run several runtimes: [`per_core`] starts one per
+//! thread and returns their outputs in core order. No task ever moves
+//! between them; the kernel deals connections to each core's own listener
+//! ([`TcpListener::bind_reuse_port`](net::TcpListener::bind_reuse_port),
+//! `SO_REUSEPORT`), and cores talk only through [`sync`] channels. That
+//! keeps every wake and poll as cheap as on one thread, at the price of no
+//! rebalancing: one hot connection stays on its core. The guide's
+//! [chapter 9](guide::ch9_one_runtime_per_core) tells why and how.
+//!
+//! ```
+//! use runtime::sync::mpsc;
+//!
+//! // Core 0 sends three words to core 1, which counts their letters.
+//! let (tx, rx) = mpsc::channel(4);
+//! let (tx, rx) = (std::sync::Mutex::new(Some(tx)), std::sync::Mutex::new(Some(rx)));
+//! let letters = runtime::per_core(2, |core| {
+//!     // Core 0 takes the sender, core 1 the receiver.
+//!     let tx = if core == 0 { tx.lock().unwrap().take() } else { None };
+//!     let rx = if core == 1 { rx.lock().unwrap().take() } else { None };
+//!     async move {
+//!         let mut letters = 0;
+//!         if let Some(tx) = tx {
+//!             for word in ["one", "runtime", "each"] {
+//!                 tx.send(word).await.expect("core 1 receives");
+//!             }
+//!         } else if let Some(mut rx) = rx {
+//!             while let Some(word) = rx.recv().await {
+//!                 letters += word.len();
+//!             }
+//!         }
+//!         letters
+//!     }
+//! });
+//! assert_eq!(letters, [0, 14]);
+//! ```
 
 #![warn(
     missing_docs,

@@ -58,6 +58,12 @@ pub(crate) struct Cli {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub(crate) per_host: usize,
 
+    /// Threads, each with its own runtime; URLs are dealt to them in turn
+    /// and each gets its share of --concurrency (--per-host holds across
+    /// all of them); 0 = one per CPU
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub(crate) cores: usize,
+
     /// Retries after a connect error, a timeout or a 5xx status (GET and
     /// HEAD only), with exponential backoff and jitter
     #[arg(long, value_name = "N", default_value_t = 0)]

@@ -2,21 +2,25 @@
 //! at a time — one semaphore per host, made when a host is first seen and
 //! dropped when its last holder is done, so a crawl over a million hosts
 //! keeps only the busy ones in memory.
+//!
+//! With `--cores N` the limit holds across all cores: the cores share one
+//! table (cloning a [`HostLimits`] shares it), behind a lock taken once when
+//! a download starts and once when it ends, and its semaphores are
+//! `runtime::sync` ones, whose wakes cross from one core's runtime to
+//! another's. Splitting the limit per core instead would let one host see
+//! N times its limit, or (with a share of 0) starve a core.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
-
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use runtime::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Per-host semaphores, keyed by `host:port`.
-#[derive(Debug)]
+/// Per-host semaphores, keyed by `host:port`; clones share them.
+#[derive(Debug, Clone)]
 pub(crate) struct HostLimits {
     /// Permits per host; 0 = no limit (then the map stays empty).
     per_host: usize,
-    hosts: Rc<RefCell<HashMap<String, Host>>>,
+    hosts: Arc<Mutex<HashMap<String, Host>>>,
 }
 
 /// One host's semaphore and how many tasks hold or wait for it.
@@ -39,12 +43,19 @@ pub(crate) struct HostPermit {
 #[derive(Debug)]
 struct HostUser {
     authority: String,
-    hosts: Rc<RefCell<HashMap<String, Host>>>,
+    hosts: Arc<Mutex<HashMap<String, Host>>>,
+}
+
+/// Locks the table. A panic while it was held (a bug) leaves it consistent
+/// (each change is one insert, one count or one remove), so poisoning is
+/// ignored.
+fn lock(hosts: &Mutex<HashMap<String, Host>>) -> MutexGuard<'_, HashMap<String, Host>> {
+    hosts.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Drop for HostUser {
     fn drop(&mut self) {
-        let mut hosts = self.hosts.borrow_mut();
+        let mut hosts = lock(&self.hosts);
         if let Some(host) = hosts.get_mut(&self.authority) {
             host.users -= 1;
             if host.users == 0 {
@@ -59,7 +70,7 @@ impl HostLimits {
     pub(crate) fn new(per_host: usize) -> HostLimits {
         HostLimits {
             per_host,
-            hosts: Rc::default(),
+            hosts: Arc::default(),
         }
     }
 
@@ -73,7 +84,7 @@ impl HostLimits {
             return HostPermit { _held: None };
         }
         let (semaphore, user) = {
-            let mut hosts = self.hosts.borrow_mut();
+            let mut hosts = lock(&self.hosts);
             let host = hosts.entry(authority.to_owned()).or_insert_with(|| Host {
                 semaphore: Arc::new(Semaphore::new(self.per_host.min(Semaphore::MAX_PERMITS))),
                 users: 0,
@@ -98,7 +109,7 @@ impl HostLimits {
     /// Hosts with a holder or a waiter right now.
     #[cfg(test)]
     pub(crate) fn busy_hosts(&self) -> usize {
-        self.hosts.borrow().len()
+        lock(&self.hosts).len()
     }
 }
 
@@ -110,7 +121,7 @@ mod tests {
     #[test]
     fn one_host_is_limited_and_forgotten_when_idle() {
         runtime::block_on(async {
-            let limits = Rc::new(HostLimits::new(1));
+            let limits = HostLimits::new(1);
             let first = limits.acquire("a:80").await;
             let other = limits.acquire("b:80").await; // another host: no wait
             let waiter = {

@@ -19,11 +19,17 @@
 //! loop takes a permit before it reads the next URL, so at most that many
 //! tasks exist, and each holds at most two write buffers of its body.
 //!
+//! With `--cores N` (the private `cores` module) the same loop runs on N
+//! runtimes, one per thread, each with its share of `--concurrency`; this
+//! thread reads the URLs, deals them out in turn and prints the outcomes as
+//! they come back.
+//!
 //! Exit status: 0 when every URL gave a complete response (any status
 //! code, unless `--fail`), 1 otherwise, 2 for bad arguments.
 
 mod body;
 mod cli;
+mod cores;
 mod download;
 mod latency;
 mod limits;
@@ -44,15 +50,15 @@ use std::time::Duration;
 
 use http_client::Client;
 
-use runtime::sync::Semaphore;
+use runtime::sync::{Semaphore, mpsc};
 
 use crate::DemoServer;
 use cli::{Cli, Destination, Options};
 use limits::HostLimits;
 use progress::{Counters, Progress};
-use report::Report;
+use report::{Outcome, Report};
 use retry::RetryPolicy;
-use source::UrlSource;
+use source::{Entry, UrlSource};
 
 /// The demo server's pages fetched when no URL is given.
 const DEMO_PAGES: [&str; 6] = [
@@ -93,16 +99,42 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// What every download task shares.
+/// What every download task of one core shares.
 #[derive(Debug)]
 struct Shared {
     client: Client,
-    options: Options,
+    options: Arc<Options>,
+    /// Shared by all cores, so `--per-host` holds across them.
     hosts: HostLimits,
     retry: RetryPolicy,
     counters: Arc<Counters>,
     /// Exactly one URL in all: the progress line may show a bar.
     single: bool,
+}
+
+/// What all cores share; each builds its [`Shared`] from it.
+#[derive(Debug, Clone)]
+struct Common {
+    options: Arc<Options>,
+    hosts: HostLimits,
+    counters: Arc<Counters>,
+    single: bool,
+}
+
+impl Common {
+    /// A core's own client and retry policy (neither is shared between
+    /// threads) around the shared settings.
+    fn shared(&self) -> Shared {
+        let cli = &self.options.cli;
+        Shared {
+            client: build_client(&self.options),
+            options: self.options.clone(),
+            hosts: self.hosts.clone(),
+            retry: RetryPolicy::new(cli.retry, cli.retry_delay),
+            counters: self.counters.clone(),
+            single: self.single,
+        }
+    }
 }
 
 /// Fetches every URL; true if all gave a complete response. `Err` for a
@@ -140,44 +172,26 @@ async fn run(mut options: Options) -> Result<bool, String> {
     report.set_progress(progress.as_ref().map(Progress::bar));
     let report = Rc::new(RefCell::new(report));
 
-    let shared = Rc::new(Shared {
-        client: build_client(&options),
+    let common = Common {
         hosts: HostLimits::new(options.cli.per_host),
-        retry: RetryPolicy::new(options.cli.retry, options.cli.retry_delay),
         counters,
         single,
-        options,
-    });
-    let limit = Arc::new(Semaphore::new(match shared.options.concurrency {
-        0 => Semaphore::MAX_PERMITS,
-        n => n.min(Semaphore::MAX_PERMITS),
-    }));
-    let tasks = TaskCount::default();
-    loop {
-        // The permit first, then the URL: the list is read only as fast as
-        // the downloads finish.
-        let permit = limit
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| "the concurrency limit was closed".to_owned())?;
-        let Some(entry) = source.next().await else {
-            break;
-        };
-        let (shared, report, task) = (shared.clone(), report.clone(), tasks.enter());
-        drop(runtime::spawn(async move {
-            let outcome = download::download(entry, &shared).await;
-            let counter = if outcome.failed {
-                &shared.counters.failed
-            } else {
-                &shared.counters.done
-            };
-            counter.fetch_add(1, Relaxed);
-            report.borrow_mut().record(&outcome);
-            drop((permit, task));
-        }));
+        options: Arc::new(options),
+    };
+    let concurrency = common.options.concurrency;
+    let cores = cores::count(common.options.cli.cores, concurrency);
+    if cores == 1 {
+        let shared = Rc::new(common.shared());
+        fetch_all(
+            &mut source,
+            shared,
+            concurrency,
+            Recorder::Report(report.clone()),
+        )
+        .await?;
+    } else {
+        cores::fetch_on_cores(cores, &mut source, &common, &report).await?;
     }
-    tasks.all_done().await;
     if let Some(progress) = progress {
         progress.finish();
     }
@@ -190,6 +204,89 @@ async fn run(mut options: Options) -> Result<bool, String> {
     }
     report.finish();
     Ok(all_complete)
+}
+
+/// The fetch loop of one core: a permit, then the next entry, then a task
+/// that downloads it and records its outcome; returns when `entries` is
+/// spent and every task has finished. `concurrency` 0 means no limit.
+async fn fetch_all(
+    entries: &mut impl Entries,
+    shared: Rc<Shared>,
+    concurrency: usize,
+    recorder: Recorder,
+) -> Result<(), String> {
+    let limit = Arc::new(Semaphore::new(match concurrency {
+        0 => Semaphore::MAX_PERMITS,
+        n => n.min(Semaphore::MAX_PERMITS),
+    }));
+    let tasks = TaskCount::default();
+    loop {
+        // The permit first, then the URL: the list is read only as fast as
+        // the downloads finish.
+        let permit = limit
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| "the concurrency limit was closed".to_owned())?;
+        let Some(entry) = entries.next_entry().await else {
+            break;
+        };
+        let (shared, recorder, task) = (shared.clone(), recorder.clone(), tasks.enter());
+        drop(runtime::spawn(async move {
+            let outcome = download::download(entry, &shared).await;
+            let counter = if outcome.failed {
+                &shared.counters.failed
+            } else {
+                &shared.counters.done
+            };
+            counter.fetch_add(1, Relaxed);
+            recorder.record(outcome).await;
+            drop((permit, task));
+        }));
+    }
+    tasks.all_done().await;
+    Ok(())
+}
+
+/// Where a core's loop gets its URLs: the [`UrlSource`] itself, or (with
+/// `--cores`) the channel its share is dealt into.
+trait Entries {
+    /// The next entry, or `None` when there is no more.
+    async fn next_entry(&mut self) -> Option<Entry>;
+}
+
+impl Entries for UrlSource {
+    async fn next_entry(&mut self) -> Option<Entry> {
+        self.next().await
+    }
+}
+
+impl Entries for mpsc::Receiver<Entry> {
+    async fn next_entry(&mut self) -> Option<Entry> {
+        self.recv().await
+    }
+}
+
+/// Where a download's outcome goes: printed at once, or (with `--cores`)
+/// sent to the thread that prints.
+#[derive(Debug, Clone)]
+enum Recorder {
+    Report(Rc<RefCell<Report>>),
+    Send(mpsc::Sender<Outcome>),
+}
+
+impl Recorder {
+    async fn record(&self, outcome: Outcome) {
+        match self {
+            Recorder::Report(report) => report.borrow_mut().record(&outcome),
+            Recorder::Send(results) => {
+                // The receiver lives until every core has finished, so
+                // this fails only if the printing thread is gone already,
+                // and then there is nobody to tell.
+                let _ = results.send(outcome).await;
+            }
+        }
+    }
 }
 
 fn build_client(options: &Options) -> Client {

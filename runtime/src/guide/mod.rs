@@ -34,6 +34,10 @@
 //!    a channel in thirty lines, the rules it keeps (check and register
 //!    under one lock, wake after unlocking, store the waker once), then
 //!    `mpsc`'s backpressure, cancellation and close, and the locks.
+//! 9. [One runtime per core](ch9_one_runtime_per_core): why a runtime per
+//!    thread beats work stealing for I/O-bound servers and where it loses,
+//!    `SO_REUSEPORT`, cores talking through `sync` channels, and dealing
+//!    out work you own.
 //!
 //! # The whole picture
 //!
@@ -113,3 +117,6 @@ pub mod ch7_http_client_and_the_select_loop {}
 
 #[doc = include_str!("ch8_channels_and_locks.md")]
 pub mod ch8_channels_and_locks {}
+
+#[doc = include_str!("ch9_one_runtime_per_core.md")]
+pub mod ch9_one_runtime_per_core {}

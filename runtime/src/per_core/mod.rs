@@ -23,21 +23,17 @@
 //!   `Sync`; a wake from another core takes the remote path (a locked queue
 //!   and `Poller::notify`), exactly as a wake from any other thread does.
 //!
-//! # Why it beats work stealing for I/O-bound servers
+//! # Why, and where it loses
 //!
 //! A work-stealing scheduler (tokio's multi-threaded runtime) pays for the
-//! freedom to move tasks: every wake is an atomic operation on a shared task
-//! header, run queues are concurrent structures, and a task's data migrates
-//! between CPU caches. When the load is many small, similar connections,
-//! the kernel's even dealing already balances the cores, and that freedom
-//! buys nothing.
-//!
-//! # Where it loses
-//!
-//! Nothing rebalances. One hot connection (or one long computation) stays
-//! on its core while the others idle; a skewed deal stays skewed. Send
-//! CPU-heavy work to [`spawn_blocking`](crate::spawn_blocking), and keep
-//! per-connection work small.
+//! freedom to move tasks: an atomic task state, concurrent run queues,
+//! data migrating between caches. When the load is many small, similar
+//! connections, the kernel's dealing already balances the cores and that
+//! freedom buys nothing. The other side: nothing rebalances, so one hot
+//! connection (or one long computation) stays on its core while the others
+//! idle. The guide's [chapter 9](crate::guide::ch9_one_runtime_per_core)
+//! tells both at length, with `SO_REUSEPORT` and cross-core channels in
+//! runnable examples.
 //!
 //! # Examples
 //!
