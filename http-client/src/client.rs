@@ -1,19 +1,24 @@
 //! [`Client`]: the steps (`connect`, `send`, `read_head`, then the body)
-//! wrapped with the timeouts, limits and redirect policy of a builder, and
-//! the one-call [`get`] and [`get_streaming`].
+//! wrapped with the timeouts, limits, redirect policy and TLS trust of a
+//! builder, and the one-call [`get`] and [`get_streaming`].
 //!
 //! The total timeout covers the body too: a [`BodyStream`] from
 //! [`Client::send_streaming`] carries the request's deadline, and each wait
 //! for body bytes ends at it.
 
 use std::cell::RefCell;
+#[cfg(feature = "tls")]
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use runtime::time::timeout;
 
-use crate::connect::{DEFAULT_CONNECT_TIMEOUT, connect_with_timeout};
+use crate::connect::{DEFAULT_CONNECT_TIMEOUT, connect_with};
 use crate::connection::DEFAULT_IDLE_TIMEOUT;
 use crate::stream::Deadline;
+#[cfg(feature = "tls")]
+use crate::transport::TlsOptions;
+use crate::transport::TlsSettings;
 use crate::{BodyStream, Error, Limits, Method, Request, Response, Result, TimeoutPhase, Url};
 
 /// How long a whole request (connect, send, the complete response, and
@@ -115,16 +120,21 @@ impl IntoUrl for &String {
     }
 }
 
-/// An HTTP/1.0 client: timeouts, limits and a redirect policy, applied to
-/// every request it sends. Cheap to clone; share one between tasks.
+/// An HTTP/1.0 client for `http://` and `https://`: timeouts, limits, a
+/// redirect policy and the certificates it trusts, applied to every request
+/// it sends. Cheap to clone; share one between tasks.
 ///
 /// | setting | default |
 /// | --- | --- |
-/// | [`connect_timeout`](ClientBuilder::connect_timeout): resolution + handshake | 10 s |
+/// | [`connect_timeout`](ClientBuilder::connect_timeout): resolution + TCP and TLS handshakes | 10 s |
 /// | [`idle_timeout`](ClientBuilder::idle_timeout): no byte sent or received | 30 s |
 /// | [`total_timeout`](ClientBuilder::total_timeout): the whole request | 60 s |
 /// | [`limits`](ClientBuilder::limits): header bytes / header count / body bytes | 64 KiB / 100 / 16 MiB |
-/// | [`max_redirects`](ClientBuilder::max_redirects) (`GET` and `HEAD` only) | 5 |
+/// | [`max_redirects`](ClientBuilder::max_redirects) (`GET` and `HEAD` only; between `http` and `https` both ways) | 5 |
+/// | trusted roots: webpki-roots, `SSL_CERT_FILE`, `add_root_certificate` | verified |
+///
+/// The TLS configuration is built once, by [`ClientBuilder::build`], and
+/// shared by every connection (and every client with the default settings).
 ///
 /// # Examples
 ///
@@ -147,6 +157,8 @@ impl IntoUrl for &String {
 #[derive(Debug, Clone)]
 pub struct Client {
     config: Config,
+    /// The TLS config every `https://` connection uses.
+    tls: TlsSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -180,6 +192,8 @@ impl Client {
                 limits: Limits::default(),
                 max_redirects: DEFAULT_MAX_REDIRECTS,
             },
+            #[cfg(feature = "tls")]
+            tls: TlsOptions::default(),
         }
     }
 
@@ -307,7 +321,7 @@ impl Client {
         deadline: Option<Deadline>,
     ) -> Result<BodyStream> {
         let mut connection =
-            connect_with_timeout(request.url(), self.config.connect_timeout).await?;
+            connect_with(request.url(), self.config.connect_timeout, &self.tls).await?;
         connection.set_idle_timeout(self.config.idle_timeout);
         connection.set_limits(self.config.limits);
         if let Some(deadline) = deadline {
@@ -347,10 +361,13 @@ fn redirect_target(base: &Url, response: &BodyStream) -> Result<Option<Url>> {
 #[must_use = "call .build() to get the client"]
 pub struct ClientBuilder {
     config: Config,
+    #[cfg(feature = "tls")]
+    tls: TlsOptions,
 }
 
 impl ClientBuilder {
-    /// Deadline for name resolution and the TCP handshake together.
+    /// Deadline for name resolution and the TCP handshake together, and
+    /// for `https://` the TLS handshake too.
     pub fn connect_timeout(mut self, limit: Duration) -> Self {
         self.config.connect_timeout = limit;
         self
@@ -403,10 +420,71 @@ impl ClientBuilder {
         self
     }
 
-    /// The client.
+    /// Trusts the certificates in `pem` (one or more `-----BEGIN
+    /// CERTIFICATE-----` blocks; other blocks are skipped) as roots, besides
+    /// webpki-roots and `SSL_CERT_FILE`: for a private CA, or a self-signed
+    /// server. The `fetch` example's `--cacert FILE` is this.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RootCertificates`] if `pem` holds no certificate, a
+    /// malformed one, or one that cannot serve as a root.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// let pem = std::fs::read("my-ca.pem")?;
+    /// let client = http_client::Client::builder().add_root_certificate(&pem)?.build();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn add_root_certificate(mut self, pem: &[u8]) -> Result<Self> {
+        let failed = |source| Error::RootCertificates {
+            origin: "PEM data".into(),
+            source,
+        };
+        let certificates = crate::transport::config::parse_pem_certificates(pem).map_err(failed)?;
+        crate::transport::config::check_roots(&certificates).map_err(failed)?;
+        self.tls.extra_roots.extend(certificates);
+        Ok(self)
+    }
+
+    /// Uses `config` for every `https://` connection, as it is: its roots,
+    /// verifier, protocol versions, ALPN and client certificate. It takes
+    /// precedence over [`add_root_certificate`](ClientBuilder::add_root_certificate)
+    /// and [`danger_accept_invalid_certs`](ClientBuilder::danger_accept_invalid_certs).
+    #[cfg(feature = "tls")]
+    pub fn tls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
+        self.tls.config = Some(config);
+        self
+    }
+
+    /// With `true`, accepts **any** server certificate — expired,
+    /// self-signed, for another name — so the connection is encrypted but
+    /// the server is not authenticated, and anyone in the middle can read
+    /// and change everything. For testing against a server whose
+    /// certificate you cannot fix; the `fetch` example's `-k, --insecure`.
+    ///
+    /// The handshake's signatures are still verified. This is the only way
+    /// to turn verification off.
+    #[cfg(feature = "tls")]
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.tls.accept_invalid_certs = accept;
+        self
+    }
+
+    /// The client. This builds its TLS configuration, once: a failure to
+    /// load the roots named by `SSL_CERT_FILE` is reported by each
+    /// `https://` request (`Error::RootCertificates`), while `http://`
+    /// requests work.
     pub fn build(self) -> Client {
+        #[cfg(feature = "tls")]
+        let tls = self.tls.build();
+        #[cfg(not(feature = "tls"))]
+        let tls = TlsSettings::default_for_process();
         Client {
             config: self.config,
+            tls,
         }
     }
 }

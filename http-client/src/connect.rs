@@ -4,22 +4,27 @@
 //!
 //! The host name is resolved on a helper thread (`getaddrinfo` blocks), an
 //! address literal is used as is, and each address is tried in turn until
-//! one accepts. One deadline bounds the whole step, resolution included.
+//! one accepts; for `https://` the TLS handshake follows (`transport/`).
+//! One deadline bounds the whole step, resolution and handshake included.
 
+use std::cell::Cell;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use runtime::net::{TcpStream, lookup_host};
 use runtime::time::timeout;
 
+use crate::transport::{self, TlsSettings};
 use crate::{Connection, Error, Result, TimeoutPhase, Url};
 
-/// How long [`connect`] waits for name resolution and the TCP handshake
-/// together, unless told otherwise.
+/// How long [`connect`] waits for name resolution, the TCP handshake and
+/// (for `https://`) the TLS handshake together, unless told otherwise.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Opens a connection to the URL's host and port, giving up after
-/// [`DEFAULT_CONNECT_TIMEOUT`].
+/// [`DEFAULT_CONNECT_TIMEOUT`]. For an `https://` URL the connection is a
+/// TLS session, verified against the default roots (webpki-roots and
+/// `SSL_CERT_FILE`); a [`Client`](crate::Client) can trust others.
 ///
 /// # Errors
 ///
@@ -27,6 +32,10 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// resolve, [`Error::Connect`] with the last address's error if none
 /// accepts (`connect to 127.0.0.1:9: connection refused`), and
 /// [`Error::Timeout`] with [`TimeoutPhase::Connect`] past the deadline.
+/// For `https://`: the certificate and handshake errors of
+/// `TlsStream::connect`, a timeout in the TLS handshake phase
+/// (`no TLS handshake within 10s`), or [`Error::TlsNotCompiled`] in a
+/// build without the `tls` feature.
 ///
 /// # Cancellation
 ///
@@ -68,21 +77,48 @@ pub async fn connect(url: &Url) -> Result<Connection> {
 ///
 /// As for [`connect`].
 pub async fn connect_with_timeout(url: &Url, limit: Duration) -> Result<Connection> {
-    match timeout(limit, open(url)).await {
+    connect_with(url, limit, &TlsSettings::default_for_process()).await
+}
+
+/// [`connect_with_timeout`] with a client's TLS settings.
+pub(crate) async fn connect_with(
+    url: &Url,
+    limit: Duration,
+    tls: &TlsSettings,
+) -> Result<Connection> {
+    transport::check(url, tls)?;
+    let handshaking = Cell::new(false);
+    match timeout(limit, open(url, tls, &handshaking)).await {
         Ok(result) => result,
         Err(_elapsed) => Err(Error::Timeout {
-            phase: TimeoutPhase::Connect,
+            phase: phase(&handshaking),
             authority: url.authority(),
             after: limit,
         }),
     }
 }
 
-async fn open(url: &Url) -> Result<Connection> {
+/// The step the connect deadline interrupted.
+fn phase(handshaking: &Cell<bool>) -> TimeoutPhase {
+    #[cfg(feature = "tls")]
+    if handshaking.get() {
+        return TimeoutPhase::Handshake;
+    }
+    let _ = handshaking;
+    TimeoutPhase::Connect
+}
+
+async fn open(url: &Url, tls: &TlsSettings, handshaking: &Cell<bool>) -> Result<Connection> {
+    let tcp = open_tcp(url).await?;
+    let transport = transport::establish(tcp, url, tls, handshaking).await?;
+    Ok(Connection::new(transport, url.authority()))
+}
+
+async fn open_tcp(url: &Url) -> Result<TcpStream> {
     let mut last_error = None;
     for addr in resolve(url).await? {
         match TcpStream::connect(addr).await {
-            Ok(stream) => return Ok(Connection::new(stream, url.authority())),
+            Ok(stream) => return Ok(stream),
             Err(source) => last_error = Some(Error::Connect { addr, source }),
         }
     }

@@ -1,4 +1,5 @@
-//! [`Connection`]: one open TCP connection to one server, and the client's
+//! [`Connection`]: one open connection to one server (plain TCP, or TLS
+//! over TCP for `https://`, through `transport/`), and the client's
 //! second and third steps: [`send`](Connection::send) a request, then
 //! [`read_head`](Connection::read_head) of its response, which hands the
 //! body over unread as a [`BodyStream`]
@@ -10,6 +11,12 @@
 //! that leaves the socket open after the body does not hold the client.
 //! Reads go into the stream's own buffer (`stream/wire.rs`), allocated when
 //! the response is read, so an idle connection costs no read buffer.
+//!
+//! Over TLS one more rule applies: a server that closes without
+//! `close_notify` may have been cut off, so a body that ends at the close
+//! fails with `Error::TlsTruncated`, while a body with a length or chunks
+//! is judged by its framing as always (`stream/wire.rs` notes the unclean
+//! close; the body stream decides).
 
 use std::fmt;
 use std::future::poll_fn;
@@ -17,11 +24,11 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use runtime::net::TcpStream;
 use runtime::time::timeout;
 
 use crate::parse::{HeadDone, HeadParser};
 use crate::stream::{Deadline, Wire};
+use crate::transport::Transport;
 use crate::{BodyStream, Error, IoPhase, Limits, Request, Response, Result, TimeoutPhase};
 
 /// How long a connection waits for the next byte of a response (or for
@@ -39,7 +46,7 @@ const INLINE_BODY: usize = 16 * 1024;
 /// [`read_to_end`](Connection::read_to_end)) consumes the connection; it
 /// closes when the body has been read or the stream is dropped.
 pub struct Connection {
-    stream: TcpStream,
+    transport: Transport,
     /// `host:port`, for error messages.
     authority: String,
     /// Longest wait for progress while sending or reading.
@@ -52,9 +59,9 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub(crate) fn new(stream: TcpStream, authority: String) -> Connection {
+    pub(crate) fn new(transport: Transport, authority: String) -> Connection {
         Connection {
-            stream,
+            transport,
             authority,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             limits: Limits::default(),
@@ -85,10 +92,31 @@ impl Connection {
     ///
     /// `NotConnected` if the connection has been reset.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.stream.peer_addr()
+        self.transport.peer_addr()
     }
 
-    /// Writes the whole request, across as many partial writes as it takes.
+    /// The TLS session, for an `https://` connection: its protocol version,
+    /// cipher suite and the server's certificates.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// runtime::block_on(async {
+    ///     let url = http_client::Url::parse("https://example.com/")?;
+    ///     let connection = http_client::connect(&url).await?;
+    ///     let tls = connection.tls().expect("an https:// connection");
+    ///     println!("{:?}", tls.session().protocol_version());
+    ///     Ok::<_, http_client::Error>(())
+    /// })?;
+    /// # Ok::<_, http_client::Error>(())
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(&self) -> Option<&crate::transport::tls::TlsStream> {
+        self.transport.tls()
+    }
+
+    /// Writes the whole request, across as many partial writes as it takes
+    /// (and, over TLS, flushes it out of the session).
     ///
     /// # Errors
     ///
@@ -106,17 +134,19 @@ impl Connection {
             Some(body) if body.len() > INLINE_BODY => {
                 // Two writes: without TCP_NODELAY the second could wait for
                 // the ACK of the first (Nagle plus delayed ACK: 40 ms).
-                let _ = self.stream.set_nodelay(true); // only a latency hint
+                let _ = self.transport.tcp().set_nodelay(true); // only a latency hint
                 self.write_all(&request.encode_head()).await?;
-                self.write_all(body).await
+                self.write_all(body).await?;
             }
-            _ => self.write_all(&request.encode()).await,
+            _ => self.write_all(&request.encode()).await?,
         }
+        self.flush().await
     }
 
     async fn write_all(&mut self, mut buf: &[u8]) -> Result<()> {
         while !buf.is_empty() {
-            match timeout(self.idle_timeout, self.stream.write(buf)).await {
+            let write = poll_fn(|cx| self.transport.poll_write(cx, buf));
+            match timeout(self.idle_timeout, write).await {
                 Ok(Ok(0)) => {
                     return Err(self.io_error(IoPhase::Sending, io::ErrorKind::WriteZero.into()));
                 }
@@ -126,6 +156,16 @@ impl Connection {
             }
         }
         Ok(())
+    }
+
+    /// Sends what the TLS session still holds (nothing to do for plain TCP).
+    async fn flush(&mut self) -> Result<()> {
+        let flush = poll_fn(|cx| self.transport.poll_flush(cx));
+        match timeout(self.idle_timeout, flush).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(self.io_error(IoPhase::Sending, e)),
+            Err(_elapsed) => Err(self.timeout(TimeoutPhase::Send)),
+        }
     }
 
     /// Reads the head of the response to the request sent — status line and
@@ -178,7 +218,7 @@ impl Connection {
     pub async fn read_head(self) -> Result<BodyStream> {
         let mut parser = HeadParser::new(self.head_request, self.limits);
         let mut wire = Wire::new(
-            self.stream,
+            self.transport,
             self.authority,
             self.idle_timeout,
             self.deadline,

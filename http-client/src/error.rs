@@ -1,18 +1,29 @@
 //! [`Error`]: the client's one error type. Each variant names the layer that
-//! failed — the URL, the request, name resolution, connecting, a timeout,
-//! socket I/O, the server's response, redirects — and its message names the
-//! address, the phase and the limit involved, so a failed fetch explains
-//! itself in one line.
+//! failed — the URL, the request, name resolution, connecting, the TLS
+//! handshake and the server's certificate, a timeout, socket I/O, the
+//! server's response, redirects — and its message names the address, the
+//! phase and the limit involved, so a failed fetch explains itself in one
+//! line.
+//!
+//! The TLS variants exist with the `tls` feature (on by default); the TLS
+//! messages are in `error/tls.rs`.
 //!
 //! Pure layers have their own error types ([`UrlError`], [`RequestError`],
 //! [`ParseError`]); this type wraps them with the context only the caller
 //! knows, such as which server sent the bad bytes.
 
+#[cfg(feature = "tls")]
+mod tls;
+
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
+#[cfg(feature = "tls")]
+use std::time::SystemTime;
 
+#[cfg(feature = "tls")]
+pub(crate) use self::tls::handshake_error;
 use crate::display::{Compact, IoMessage, escape};
 use crate::{ParseError, ParsePhase, RequestError, Url, UrlError};
 
@@ -49,7 +60,10 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// assert_eq!(error.to_string(), "no data from 127.0.0.1:8080 for 5s while reading the body");
 ///
 /// let error: Error = http_client::Url::parse("ftp://example.com/").unwrap_err().into();
-/// assert_eq!(error.to_string(), r#"invalid URL: scheme "ftp" is not supported (only http://)"#);
+/// assert_eq!(
+///     error.to_string(),
+///     r#"invalid URL: scheme "ftp" is not supported (only http:// and https://)"#,
+/// );
 /// ```
 #[non_exhaustive]
 #[derive(Debug)]
@@ -113,12 +127,93 @@ pub enum Error {
         last: Url,
     },
     /// A redirect that cannot be followed (no or invalid `Location`, a
-    /// non-`http` scheme): `refused to follow redirect to "...": ...`.
+    /// scheme other than `http` and `https`):
+    /// `refused to follow redirect to "...": ...`.
     RedirectRefused {
         /// The `Location` value, or an empty string when missing.
         location: String,
         /// Why it was refused.
         reason: String,
+    },
+    /// An `https://` URL in a build without the `tls` feature:
+    /// ``https support was not compiled in (feature `tls`)``.
+    TlsNotCompiled,
+    /// The server's certificate names other hosts than the one asked for:
+    /// `certificate for wrong.example is not valid for localhost`.
+    #[cfg(feature = "tls")]
+    CertificateNameMismatch {
+        /// The host the URL names (a DNS name or an IP address).
+        host: String,
+        /// The names the certificate is valid for (its subject alternative
+        /// names), as DNS names and IP addresses.
+        names: Vec<String>,
+        /// The verifier's error.
+        source: rustls::Error,
+    },
+    /// The server's certificate (or one in its chain) is past its
+    /// `notAfter` date: `certificate expired on 2020-01-01`.
+    #[cfg(feature = "tls")]
+    CertificateExpired {
+        /// The peer, as `host:port`.
+        authority: String,
+        /// When the certificate expired, when the verifier said.
+        expired_on: Option<SystemTime>,
+        /// The verifier's error.
+        source: rustls::Error,
+    },
+    /// The server's certificate chain leads to no trusted root:
+    /// `certificate issued by an unknown authority (self-signed?); pass --cacert`.
+    /// Add its issuer with
+    /// [`ClientBuilder::add_root_certificate`](crate::ClientBuilder::add_root_certificate)
+    /// (the `fetch` example's `--cacert`) or `SSL_CERT_FILE`.
+    #[cfg(feature = "tls")]
+    UnknownIssuer {
+        /// The peer, as `host:port`.
+        authority: String,
+        /// The verifier's error.
+        source: rustls::Error,
+    },
+    /// The server answered the TLS `ClientHello` with something that is not
+    /// TLS at all, typically plain HTTP on a port that was meant to be HTTPS:
+    /// `TLS handshake with 127.0.0.1:8443 failed: the server does not speak TLS`.
+    #[cfg(feature = "tls")]
+    NotTls {
+        /// The peer, as `host:port`.
+        authority: String,
+        /// What rustls said about the bytes (an `io::Error` of kind
+        /// `InvalidData` wrapping a `rustls::Error`), or the socket error
+        /// or end of stream that followed them.
+        source: io::Error,
+    },
+    /// The TLS handshake failed for another reason — the protocol, the
+    /// peer's alert, another certificate problem, or the socket:
+    /// `TLS handshake with 127.0.0.1:8443 failed: received fatal alert: HandshakeFailure`.
+    #[cfg(feature = "tls")]
+    TlsHandshake {
+        /// The peer, as `host:port`.
+        authority: String,
+        /// A `rustls::Error` wrapped in an `io::Error` of kind `InvalidData`,
+        /// or the socket's own error.
+        source: io::Error,
+    },
+    /// The TLS connection ended without the server's `close_notify` while
+    /// the body had no declared length, so it cannot be told apart from a
+    /// cut connection:
+    /// `connection closed without TLS close_notify; the body may be truncated`.
+    #[cfg(feature = "tls")]
+    TlsTruncated {
+        /// The peer, as `host:port`.
+        authority: String,
+    },
+    /// Root certificates could not be loaded:
+    /// `could not load root certificates from SSL_CERT_FILE=/etc/ca.pem: no such file or directory`.
+    #[cfg(feature = "tls")]
+    RootCertificates {
+        /// Where they came from: `SSL_CERT_FILE=PATH`, or `PEM data` for
+        /// [`ClientBuilder::add_root_certificate`](crate::ClientBuilder::add_root_certificate).
+        origin: String,
+        /// Why they could not be used.
+        source: io::Error,
     },
 }
 
@@ -142,6 +237,10 @@ pub enum Error {
 pub enum TimeoutPhase {
     /// The TCP connection was not established in time.
     Connect,
+    /// The TCP connection was, but the TLS handshake did not finish within
+    /// the connect timeout (which covers both).
+    #[cfg(feature = "tls")]
+    Handshake,
     /// Writing the request made no progress for the duration.
     Send,
     /// No byte arrived for the duration while in this part of the response.
@@ -192,6 +291,8 @@ impl Error {
             Error::Connect { source, .. } | Error::Io { source, .. } => {
                 source.kind() == io::ErrorKind::TimedOut
             }
+            #[cfg(feature = "tls")]
+            Error::TlsHandshake { source, .. } => source.kind() == io::ErrorKind::TimedOut,
             _ => false,
         }
     }
@@ -249,6 +350,8 @@ impl fmt::Display for Error {
                     TimeoutPhase::Connect => {
                         write!(f, "connect to {authority} timed out after {after}")
                     }
+                    #[cfg(feature = "tls")]
+                    TimeoutPhase::Handshake => write!(f, "no TLS handshake within {after}"),
                     TimeoutPhase::Send => {
                         write!(
                             f,
@@ -290,6 +393,11 @@ impl fmt::Display for Error {
                     escape(location.as_bytes())
                 )
             }
+            Error::TlsNotCompiled => {
+                f.write_str("https support was not compiled in (feature `tls`)")
+            }
+            #[cfg(feature = "tls")]
+            tls => tls::fmt(tls, f),
         }
     }
 }
@@ -302,6 +410,21 @@ impl std::error::Error for Error {
             | Error::Connect { source, .. }
             | Error::Io { source, .. } => Some(source),
             Error::Response { source, .. } => Some(source),
+            #[cfg(feature = "tls")]
+            Error::CertificateNameMismatch { source, .. }
+            | Error::CertificateExpired { source, .. }
+            | Error::UnknownIssuer { source, .. } => Some(source),
+            // The wrapped `rustls::Error` itself, rather than the io::Error
+            // around it, whose `source` would skip it.
+            #[cfg(feature = "tls")]
+            Error::NotTls { source, .. } | Error::TlsHandshake { source, .. } => {
+                match source.get_ref() {
+                    Some(inner) => Some(inner),
+                    None => Some(source),
+                }
+            }
+            #[cfg(feature = "tls")]
+            Error::RootCertificates { source, .. } => Some(source),
             _ => None,
         }
     }
@@ -342,9 +465,10 @@ mod tests {
         #[rustfmt::skip]
         let cases = [
             (
-                Error::InvalidUrl(UrlError::UnsupportedScheme("https".into())),
-                r#"invalid URL: scheme "https" is not supported (only http://)"#,
+                Error::InvalidUrl(UrlError::UnsupportedScheme("ftp".into())),
+                r#"invalid URL: scheme "ftp" is not supported (only http:// and https://)"#,
             ),
+            (Error::TlsNotCompiled, "https support was not compiled in (feature `tls`)"),
             (
                 RequestError::InvalidHeaderName("X Y".into()).into(),
                 r#"invalid request: invalid header name "X Y": use letters, digits and !#$%&'*+-.^_`|~"#,
@@ -412,10 +536,10 @@ mod tests {
             ),
             (
                 Error::RedirectRefused {
-                    location: "https://example.com/".into(),
-                    reason: r#"scheme "https" is not supported (only http://)"#.into(),
+                    location: "ftp://example.com/".into(),
+                    reason: r#"scheme "ftp" is not supported (only http:// and https://)"#.into(),
                 },
-                r#"refused to follow redirect to "https://example.com/": scheme "https" is not supported (only http://)"#,
+                r#"refused to follow redirect to "ftp://example.com/": scheme "ftp" is not supported (only http:// and https://)"#,
             ),
         ];
         for (error, want) in cases {

@@ -1,6 +1,6 @@
-//! An HTTP/1.0 client on the `runtime` crate: URLs, requests and responses
-//! as pure functions over bytes, and a thin async layer that moves those
-//! bytes over a socket.
+//! An HTTP/1.0 client on the `runtime` crate, for `http://` and `https://`:
+//! URLs, requests and responses as pure functions over bytes, and a thin
+//! async layer that moves those bytes over a socket, or through TLS over it.
 //!
 //! Nothing in this crate's protocol code touches a socket. A [`Url`] is
 //! parsed and validated, a [`Request`] is encoded to the exact bytes to
@@ -11,13 +11,14 @@
 //! # How a fetch flows
 //!
 //! ```text
-//!  "http://example.com/x"
-//!        │ Url::parse                 validated: host, port, path?query
+//!  "https://example.com/x"
+//!        │ Url::parse                 validated: scheme, host, port, path?query
 //!        ▼
 //!       Url ──► Request::get(url)      .header(..)? validated, .body(..)
 //!        │
-//!        │ connect(&url)               DNS off the loop, each address tried,
-//!        ▼                             the connect timeout
+//!        │ connect(&url)               DNS off the loop, each address tried;
+//!        │                             https: the TLS handshake (rustls),
+//!        ▼                             certificate verified; the connect timeout
 //!   Connection ──send(&request)──►     "GET /x HTTP/1.0\r\nHost: …\r\n\r\n"
 //!        │                             (idle timeout while writing)
 //!        │ read_head()                 status line + headers, 1xx skipped, framing
@@ -104,6 +105,38 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # HTTPS
+//!
+//! With the `tls` feature (on by default), `https://` URLs work everywhere
+//! `http://` ones do — [`connect`], [`Connection`], [`BodyStream`],
+//! [`Client`], [`get`], and redirects between the two schemes. The TLS is
+//! [rustls](https://docs.rs/rustls) with its `ring` provider, driven over
+//! the runtime's non-blocking socket by `TlsStream` (the `transport::tls`
+//! module explains how a sans-I/O protocol is driven that way).
+//!
+//! - **Verified by default**: the certificate must chain to a trusted root,
+//!   be valid now, and name the URL's host (SNI is sent for a name; an IP
+//!   address must be among the certificate's IP addresses).
+//! - **Trusted roots**: webpki-roots (Mozilla's list), plus the PEM bundle
+//!   named by `SSL_CERT_FILE`, plus [`ClientBuilder::add_root_certificate`];
+//!   or [`ClientBuilder::tls_config`] for a whole `rustls::ClientConfig`.
+//!   [`ClientBuilder::danger_accept_invalid_certs`] is the only way to skip
+//!   verification.
+//! - **Errors that say what to fix**: `certificate for wrong.example is not
+//!   valid for localhost`, `certificate expired on 2020-01-01`, `certificate
+//!   issued by an unknown authority (self-signed?); pass --cacert`, `TLS
+//!   handshake with 127.0.0.1:8443 failed: the server does not speak TLS`,
+//!   `no TLS handshake within 5s` (the handshake counts in the connect
+//!   timeout), with the rustls error as the `source`.
+//! - **No silent truncation**: a server that closes without TLS
+//!   `close_notify` fails a body that ends at the close
+//!   (`connection closed without TLS close_notify; the body may be
+//!   truncated`); a body with a `Content-Length` or chunks is judged by
+//!   its framing.
+//!
+//! Without the feature the crate has no TLS dependency, and an `https://`
+//! URL fails with ``https support was not compiled in (feature `tls`)``.
+//!
 //! # Errors
 //!
 //! Each pure layer has its own error — [`UrlError`], [`RequestError`],
@@ -120,6 +153,8 @@
 //! whatever the server sends.
 
 #![forbid(unsafe_code)]
+// The crate docs link to the TLS API, which exists only with the feature.
+#![cfg_attr(not(feature = "tls"), allow(rustdoc::broken_intra_doc_links))]
 #![warn(
     missing_docs,
     missing_debug_implementations,
@@ -140,6 +175,7 @@ mod request;
 mod response;
 mod stream;
 mod token;
+pub mod transport;
 mod url;
 mod version;
 
@@ -157,5 +193,7 @@ pub use parse::{ParseError, ParsePhase, ResponseParser, Status, parse_response};
 pub use request::{Request, RequestError};
 pub use response::Response;
 pub use stream::BodyStream;
-pub use url::{Url, UrlError};
+#[cfg(feature = "tls")]
+pub use transport::{TlsInfo, tls::TlsStream};
+pub use url::{Scheme, Url, UrlError};
 pub use version::Version;

@@ -34,6 +34,9 @@ pub struct Response {
     headers: Headers,
     /// The body with any transfer coding removed; empty for `HEAD`, 204 and 304.
     body: Vec<u8>,
+    /// What the TLS session negotiated, for a response that came over one.
+    #[cfg(feature = "tls")]
+    tls_info: Option<crate::TlsInfo>,
 }
 
 impl Response {
@@ -51,7 +54,36 @@ impl Response {
             reason,
             headers,
             body,
+            #[cfg(feature = "tls")]
+            tls_info: None,
         }
+    }
+
+    /// The response with the TLS session it came over.
+    #[cfg(feature = "tls")]
+    pub(crate) fn with_tls_info(mut self, tls_info: Option<crate::TlsInfo>) -> Response {
+        self.tls_info = tls_info;
+        self
+    }
+
+    /// For a response that came over TLS (`https://`): the protocol
+    /// version, cipher suite and server certificate's names; `None` for
+    /// plain HTTP and for a response parsed from bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// runtime::block_on(async {
+    ///     let response = http_client::get("https://example.com/").await?;
+    ///     let tls = response.tls_info().expect("an https:// response");
+    ///     println!("{} {} subject {}", tls.protocol, tls.cipher_suite, tls.subject);
+    ///     Ok::<_, http_client::Error>(())
+    /// })?;
+    /// # Ok::<_, http_client::Error>(())
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls_info(&self) -> Option<&crate::TlsInfo> {
+        self.tls_info.as_ref()
     }
 
     /// The version on the status line.
@@ -259,7 +291,7 @@ impl fmt::Debug for Response {
             .field("reason", &self.reason)
             .field("headers", &self.headers)
             .field("body", &format_args!("{} bytes", self.body.len()))
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

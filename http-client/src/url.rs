@@ -1,32 +1,33 @@
-//! [`Url`]: an `http://` URL, parsed, validated and normalized into the three
-//! things a request needs — where to connect (host and port), what to put in
-//! the `Host` header, and the request target (path and query).
+//! [`Url`]: an `http://` or `https://` URL, parsed, validated and normalized
+//! into the things a request needs — how to connect (the [`Scheme`]: plain
+//! TCP or TLS), where to connect (host and port), what to put in the `Host`
+//! header, and the request target (path and query).
 //!
 //! Parsing lives here; resolving a redirect `Location` against a URL lives in
-//! `url/join.rs`, and the error type in `url/error.rs`. [`Request`](crate::Request)
+//! `url/join.rs`, the scheme in `url/scheme.rs`, and the error type in
+//! `url/error.rs`. [`Request`](crate::Request)
 //! reads a `Url` when it encodes the request line.
 //!
 //! Only the subset of RFC 3986 an HTTP/1.0 client fetches is accepted:
-//! `http://host[:port][/path][?query][#fragment]`. Anything else fails with a
+//! `http[s]://host[:port][/path][?query][#fragment]`. Anything else fails with a
 //! [`UrlError`] that says what is wrong rather than guessing.
 
 mod error;
 mod join;
+mod scheme;
 
 pub use error::UrlError;
+pub use scheme::Scheme;
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
-/// The port used when a URL names none.
-const DEFAULT_PORT: u16 = 80;
-
-/// An absolute `http://` URL.
+/// An absolute `http://` or `https://` URL.
 ///
 /// Normalization on parse:
 /// - the scheme and a registered host name are lowercased;
-/// - the default port 80 is omitted when printed;
+/// - the scheme's default port (80, or 443 for `https`) is omitted when printed;
 /// - an empty path becomes `/`;
 /// - the fragment (`#...`) is dropped, since it is never sent;
 /// - non-ASCII characters in the path and query are percent-encoded as UTF-8.
@@ -48,12 +49,14 @@ const DEFAULT_PORT: u16 = 80;
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Url {
+    /// `http` or `https`: whether the connection is wrapped in TLS.
+    scheme: Scheme,
     /// A lowercased registered name, a dotted IPv4 address, or an IPv6
     /// address in canonical form without brackets.
     host: String,
     /// `Some` exactly when `host` is an IP literal.
     ip: Option<IpAddr>,
-    /// The port to connect to; 80 when the URL names none.
+    /// The port to connect to; the scheme's default when the URL names none.
     port: u16,
     /// The request target: starts with `/`, has no fragment, and is ASCII
     /// without spaces or control characters.
@@ -61,7 +64,7 @@ pub struct Url {
 }
 
 impl Url {
-    /// Parses an absolute `http://` URL.
+    /// Parses an absolute `http://` or `https://` URL.
     ///
     /// Accepted hosts are registered names (letters, digits, `-`, `.`, `_`),
     /// dotted IPv4 addresses and bracketed IPv6 addresses (`[::1]`). A host
@@ -69,7 +72,8 @@ impl Url {
     ///
     /// # Errors
     ///
-    /// Returns a [`UrlError`] for a missing or non-`http` scheme, an empty or
+    /// Returns a [`UrlError`] for a missing scheme or one other than `http`
+    /// and `https`, an empty or
     /// invalid host, an invalid port (empty, non-digits, 0 or above 65535),
     /// credentials (`user@host`), an unclosed `[`, or any space or control
     /// character.
@@ -83,35 +87,52 @@ impl Url {
     /// assert_eq!(url.host(), "::1");
     /// assert_eq!(url.host_header(), "[::1]:8080");
     ///
+    /// let url = Url::parse("https://example.com/")?;
+    /// assert_eq!((url.port(), url.host_header()), (443, "example.com".to_owned()));
+    ///
     /// assert_eq!(Url::parse("http://example.com:0/"), Err(UrlError::InvalidPort("0".into())));
     /// # Ok::<(), UrlError>(())
     /// ```
     pub fn parse(input: &str) -> Result<Url, UrlError> {
         check_characters(input)?;
-        let rest = match split_scheme(input) {
-            Some((scheme, rest)) if rest.starts_with("//") => {
-                if !scheme.eq_ignore_ascii_case("http") {
-                    return Err(UrlError::UnsupportedScheme(scheme.to_ascii_lowercase()));
-                }
-                &rest[2..]
-            }
+        let (scheme, rest) = match split_scheme(input) {
+            Some((scheme, rest)) if rest.starts_with("//") => match Scheme::from_name(scheme) {
+                Some(scheme) => (scheme, &rest[2..]),
+                None => return Err(UrlError::UnsupportedScheme(scheme.to_ascii_lowercase())),
+            },
             _ => return Err(UrlError::MissingScheme),
         };
         let rest = rest.split('#').next().unwrap_or_default();
         let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
         let (authority, target) = rest.split_at(authority_end);
-        let (host, ip, port) = parse_authority(authority)?;
+        let (host, ip, port) = parse_authority(authority, scheme.default_port())?;
         let mut path_and_query = String::with_capacity(target.len() + 1);
         if !target.starts_with('/') {
             path_and_query.push('/');
         }
         push_encoded(&mut path_and_query, target);
         Ok(Url {
+            scheme,
             host,
             ip,
             port,
             path_and_query,
         })
+    }
+
+    /// `http` or `https`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use http_client::{Scheme, Url};
+    ///
+    /// assert_eq!(Url::parse("HTTPS://example.com/")?.scheme(), Scheme::Https);
+    /// assert_eq!(Url::parse("http://example.com/")?.scheme(), Scheme::Http);
+    /// # Ok::<(), http_client::UrlError>(())
+    /// ```
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
     }
 
     /// The host without brackets: `example.com`, `127.0.0.1` or `::1`.
@@ -127,13 +148,15 @@ impl Url {
         &self.host
     }
 
-    /// The port to connect to: the one in the URL, else 80.
+    /// The port to connect to: the one in the URL, else the scheme's default
+    /// (80 for `http`, 443 for `https`).
     ///
     /// # Examples
     ///
     /// ```
     /// let url = http_client::Url::parse("http://example.com/")?;
     /// assert_eq!(url.port(), 80);
+    /// assert_eq!(http_client::Url::parse("https://example.com/")?.port(), 443);
     /// # Ok::<(), http_client::UrlError>(())
     /// ```
     pub fn port(&self) -> u16 {
@@ -154,7 +177,8 @@ impl Url {
     }
 
     /// The `Host` header value: the host, in brackets for IPv6, followed by
-    /// `:port` unless the port is 80.
+    /// `:port` unless the port is the scheme's default (80, or 443 for
+    /// `https`).
     ///
     /// # Examples
     ///
@@ -164,6 +188,8 @@ impl Url {
     /// assert_eq!(Url::parse("http://example.com:80/")?.host_header(), "example.com");
     /// assert_eq!(Url::parse("http://example.com:8080/")?.host_header(), "example.com:8080");
     /// assert_eq!(Url::parse("http://[::1]:8080/")?.host_header(), "[::1]:8080");
+    /// assert_eq!(Url::parse("https://example.com:443/")?.host_header(), "example.com");
+    /// assert_eq!(Url::parse("https://example.com:80/")?.host_header(), "example.com:80");
     /// # Ok::<(), http_client::UrlError>(())
     /// ```
     pub fn host_header(&self) -> String {
@@ -218,13 +244,19 @@ struct HostPort<'a> {
 
 impl fmt::Display for HostPort<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Url { host, ip, port, .. } = self.url;
+        let Url {
+            scheme,
+            host,
+            ip,
+            port,
+            ..
+        } = self.url;
         if matches!(ip, Some(IpAddr::V6(_))) {
             write!(f, "[{host}]")?;
         } else {
             f.write_str(host)?;
         }
-        if self.always_port || *port != DEFAULT_PORT {
+        if self.always_port || *port != scheme.default_port() {
             write!(f, ":{port}")?;
         }
         Ok(())
@@ -232,13 +264,13 @@ impl fmt::Display for HostPort<'_> {
 }
 
 impl fmt::Display for Url {
-    /// The normalized URL: `http://host[:port]/path?query`.
+    /// The normalized URL: `scheme://host[:port]/path?query`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let host = HostPort {
             url: self,
             always_port: false,
         };
-        write!(f, "http://{host}{}", self.path_and_query)
+        write!(f, "{}://{host}{}", self.scheme, self.path_and_query)
     }
 }
 
@@ -279,8 +311,12 @@ fn split_scheme(input: &str) -> Option<(&str, &str)> {
     valid.then_some((scheme, rest))
 }
 
-/// Parses `host[:port]` into the normalized host, its IP when literal, and the port.
-fn parse_authority(authority: &str) -> Result<(String, Option<IpAddr>, u16), UrlError> {
+/// Parses `host[:port]` into the normalized host, its IP when literal, and
+/// the port (`default_port` when none is given).
+fn parse_authority(
+    authority: &str,
+    default_port: u16,
+) -> Result<(String, Option<IpAddr>, u16), UrlError> {
     if authority.contains('@') {
         return Err(UrlError::UserInfo);
     }
@@ -291,7 +327,7 @@ fn parse_authority(authority: &str) -> Result<(String, Option<IpAddr>, u16), Url
             .map_err(|_| UrlError::InvalidIpv6(literal.to_owned()))?;
         let port = match after.strip_prefix(':') {
             Some(port) => parse_port(port)?,
-            None if after.is_empty() => DEFAULT_PORT,
+            None if after.is_empty() => default_port,
             None => return Err(UrlError::InvalidHost(authority.to_owned())),
         };
         return Ok((addr.to_string(), Some(IpAddr::V6(addr)), port));
@@ -307,7 +343,7 @@ fn parse_authority(authority: &str) -> Result<(String, Option<IpAddr>, u16), Url
     if host.is_empty() {
         return Err(UrlError::EmptyHost);
     }
-    let port = port.map_or(Ok(DEFAULT_PORT), parse_port)?;
+    let port = port.map_or(Ok(default_port), parse_port)?;
     let name_chars = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
     if !host.bytes().all(name_chars) {
         return Err(UrlError::InvalidHost(host.to_owned()));
@@ -374,6 +410,11 @@ mod tests {
             ("http://h/a/../b/./c", "h", 80, "/a/../b/./c", "h", "http://h/a/../b/./c"),
             ("http://h:65535", "h", 65535, "/", "h:65535", "http://h:65535/"),
             ("http://h/%zz%20", "h", 80, "/%zz%20", "h", "http://h/%zz%20"),
+            ("https://example.com", "example.com", 443, "/", "example.com", "https://example.com/"),
+            ("HTTPS://example.com:443/x", "example.com", 443, "/x", "example.com", "https://example.com/x"),
+            ("https://example.com:80/", "example.com", 80, "/", "example.com:80", "https://example.com:80/"),
+            ("https://127.0.0.1:8443/", "127.0.0.1", 8443, "/", "127.0.0.1:8443", "https://127.0.0.1:8443/"),
+            ("https://[::1]/", "::1", 443, "/", "[::1]", "https://[::1]/"),
         ];
         for (input, host, port, pq, host_header, display) in cases {
             let url = Url::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
@@ -393,10 +434,16 @@ mod tests {
             ("http://example.com/", "example.com:80", None),
             ("http://10.0.0.1:81/", "10.0.0.1:81", Some("10.0.0.1")),
             ("http://[::1]/", "[::1]:80", Some("::1")),
+            ("https://example.com/", "example.com:443", None),
         ];
         for (input, authority, ip) in cases {
             let url = Url::parse(input).unwrap();
             assert_eq!(url.authority(), authority);
+            let https = input.starts_with("https");
+            assert_eq!(
+                url.scheme(),
+                if https { Scheme::Https } else { Scheme::Http }
+            );
             assert_eq!(url.ip(), ip.map(|ip| ip.parse().unwrap()));
         }
     }
@@ -411,7 +458,9 @@ mod tests {
             ("localhost:8080", MissingScheme),
             ("http:/x", MissingScheme),
             ("://x", MissingScheme),
-            ("https://example.com/", UnsupportedScheme("https".into())),
+            ("ftps://example.com/", UnsupportedScheme("ftps".into())),
+            ("https:/x", MissingScheme),
+            ("https://", EmptyHost),
             ("FTP://example.com/", UnsupportedScheme("ftp".into())),
             ("http://", EmptyHost),
             ("http:///x", EmptyHost),

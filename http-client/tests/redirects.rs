@@ -20,7 +20,7 @@ const CODES: [u16; 5] = [301, 302, 303, 307, 308];
 ///   as an absolute URL (built from the request's `Host`) or an absolute path;
 /// - `/s/CODE/dir/here`: a CODE redirect to `../target?from=dir` (relative path);
 /// - `/loop`: a 302 to itself;
-/// - `/https`: a 301 to `https://example.com/`;
+/// - `/ftp`: a 301 to `ftp://example.com/`;
 /// - `/none`: a 302 without `Location`;
 /// - `/target...`: 200, naming the method and target it received.
 fn redirect_server(connections: usize) -> ScriptedServer {
@@ -41,7 +41,7 @@ fn redirect_server(connections: usize) -> ScriptedServer {
             ["", "s", code, "rel"] => redirect(code, &format!("/target?from={code}")),
             ["", "s", code, "dir", "here"] => redirect(code, "../target?from=dir"),
             ["", "loop"] => redirect("302", "/loop"),
-            ["", "https"] => redirect("301", "https://example.com/"),
+            ["", "ftp"] => redirect("301", "ftp://example.com/"),
             ["", "none"] => vec![Step::write(
                 "HTTP/1.0 302 Found\r\nContent-Length: 2\r\n\r\nno",
             )],
@@ -286,16 +286,16 @@ fn a_redirect_loop_stops_at_the_limit() {
 #[test]
 fn unfollowable_redirects() {
     let server = redirect_server(2);
-    let (https, none) = (server.url("/https"), server.url("/none"));
-    let (https, none) = run(move || async move {
+    let (ftp, none) = (server.url("/ftp"), server.url("/none"));
+    let (ftp, none) = run(move || async move {
         let client = client().build();
-        (client.get(https).await, client.get(none).await)
+        (client.get(ftp).await, client.get(none).await)
     });
-    let error = https.expect_err("https:// cannot be fetched");
+    let error = ftp.expect_err("ftp:// cannot be fetched");
     assert!(matches!(error, Error::RedirectRefused { .. }), "{error:?}");
     assert_eq!(
         error.to_string(),
-        r#"refused to follow redirect to "https://example.com/": scheme "https" is not supported (only http://)"#
+        r#"refused to follow redirect to "ftp://example.com/": scheme "ftp" is not supported (only http:// and https://)"#
     );
     // A redirect status without a Location is returned as it is.
     let response = none.expect("a 302 without Location");

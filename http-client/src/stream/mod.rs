@@ -289,6 +289,25 @@ impl BodyStream {
         self.wire.capacity()
     }
 
+    /// For a body coming over TLS (`https://`): the protocol version,
+    /// cipher suite and server certificate's names; `None` over plain HTTP.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// runtime::block_on(async {
+    ///     let body = http_client::get_streaming("https://example.com/").await?;
+    ///     let tls = body.tls_info().expect("an https:// response");
+    ///     assert!(tls.protocol.starts_with("TLSv1."));
+    ///     Ok::<_, http_client::Error>(())
+    /// })?;
+    /// # Ok::<_, http_client::Error>(())
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls_info(&self) -> Option<&crate::TlsInfo> {
+        self.wire.tls_info()
+    }
+
     /// The next piece of the body, as a slice of the stream's read buffer
     /// (valid until the next call); `None` once the body is complete.
     ///
@@ -381,7 +400,10 @@ impl BodyStream {
             reason,
             headers,
         } = self.head;
-        Ok(Response::new(version, status, reason, headers, body))
+        let response = Response::new(version, status, reason, headers, body);
+        #[cfg(feature = "tls")]
+        let response = response.with_tls_info(self.wire.tls_info().cloned());
+        Ok(response)
     }
 
     /// Makes decoded body bytes ready (`ready` non-empty), or the end known
@@ -415,6 +437,12 @@ impl BodyStream {
                 Poll::Ready(Ok(0)) => {
                     if let Err(source) = self.decoder.finish() {
                         return Poll::Ready(Err(self.fail(self.response_error(source))));
+                    }
+                    // Complete by the framing only because the stream ended:
+                    // without TLS close_notify, that end may be a cut.
+                    if self.wire.closed_uncleanly() {
+                        let error = self.wire.truncation_error();
+                        return Poll::Ready(Err(self.fail(error)));
                     }
                 }
                 Poll::Ready(Ok(_)) => {}
@@ -484,6 +512,10 @@ fn replay(error: &Error) -> Error {
         Error::Response { authority, source } => Error::Response {
             authority: authority.clone(),
             source: source.clone(),
+        },
+        #[cfg(feature = "tls")]
+        Error::TlsTruncated { authority } => Error::TlsTruncated {
+            authority: authority.clone(),
         },
         // Reading a body fails in no other way.
         other => Error::InvalidRequest(format!("the body stream failed earlier: {other}")),

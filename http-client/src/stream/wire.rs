@@ -7,6 +7,12 @@
 //! The buffer is allocated once per response, at [`READ_BUFFER`] bytes, and
 //! never grows: a read fills it only when everything before has been
 //! consumed, so memory per stream is this buffer, whatever the server sends.
+//!
+//! Over TLS, the end of the stream comes in two kinds: after the server's
+//! `close_notify` (clean), or without it, which the TLS stream reports as
+//! `UnexpectedEof`. Both read as 0 bytes here, and the second is noted
+//! ([`closed_uncleanly`](Wire::closed_uncleanly)) for the body stream to
+//! judge: only a body that ends at the close is then in doubt.
 
 use std::future::Future;
 use std::io;
@@ -15,9 +21,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use runtime::net::TcpStream;
 use runtime::time::{Sleep, sleep};
 
+use crate::transport::Transport;
 use crate::{Error, IoPhase, ParsePhase, Result, TimeoutPhase};
 
 /// Size of a stream's read buffer: the most bytes one read takes in, and so
@@ -37,7 +43,7 @@ pub(crate) struct Deadline {
 pub(crate) struct Wire {
     /// `None` once the response is over: the socket is closed as soon as it
     /// is no longer needed, not when the stream is dropped.
-    stream: Option<TcpStream>,
+    stream: Option<Transport>,
     /// `host:port`, for error messages.
     authority: String,
     /// [`READ_BUFFER`] bytes; `buf[start..end]` is input not yet consumed.
@@ -52,16 +58,23 @@ pub(crate) struct Wire {
     /// for it. Kept across waits, so waiting allocates nothing.
     timer: Sleep,
     armed: bool,
+    /// The stream ended without TLS `close_notify` (never for plain TCP).
+    unclean_close: bool,
+    /// What the TLS session negotiated, kept after the socket closes.
+    #[cfg(feature = "tls")]
+    tls_info: Option<crate::TlsInfo>,
 }
 
 impl Wire {
     /// Wraps a connected socket; allocates the read buffer.
     pub(crate) fn new(
-        stream: TcpStream,
+        stream: Transport,
         authority: String,
         idle: Duration,
         deadline: Option<Deadline>,
     ) -> Wire {
+        #[cfg(feature = "tls")]
+        let tls_info = stream.tls().map(|tls| crate::TlsInfo::of(tls.session()));
         Wire {
             stream: Some(stream),
             authority,
@@ -72,7 +85,32 @@ impl Wire {
             deadline,
             timer: sleep(Duration::MAX),
             armed: false,
+            unclean_close: false,
+            #[cfg(feature = "tls")]
+            tls_info,
         }
+    }
+
+    /// What the TLS session negotiated, for a TLS connection.
+    #[cfg(feature = "tls")]
+    pub(crate) fn tls_info(&self) -> Option<&crate::TlsInfo> {
+        self.tls_info.as_ref()
+    }
+
+    /// Whether the stream ended (a read gave 0) without TLS `close_notify`,
+    /// so that what came last may have been cut off.
+    pub(crate) fn closed_uncleanly(&self) -> bool {
+        self.unclean_close
+    }
+
+    /// The error for a body that ended at an unclean close.
+    pub(crate) fn truncation_error(&self) -> Error {
+        #[cfg(feature = "tls")]
+        return Error::TlsTruncated {
+            authority: self.authority.clone(),
+        };
+        #[cfg(not(feature = "tls"))]
+        self.io_error(io::ErrorKind::UnexpectedEof.into())
     }
 
     /// The input read but not yet consumed.
@@ -135,11 +173,17 @@ impl Wire {
         if self.deadline.is_some_and(|d| Instant::now() >= d.at) {
             return Poll::Ready(Err(self.timeout(phase)));
         }
-        match Pin::new(stream).poll_read(cx, &mut self.buf) {
+        match stream.poll_read(cx, &mut self.buf) {
             Poll::Ready(Ok(n)) => {
                 self.armed = false;
                 self.end = n;
                 return Poll::Ready(Ok(n));
+            }
+            // Only TLS says this: the server closed without `close_notify`.
+            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                self.armed = false;
+                self.unclean_close = true;
+                return Poll::Ready(Ok(0));
             }
             Poll::Ready(Err(e)) => return Poll::Ready(Err(self.io_error(e))),
             Poll::Pending => {}

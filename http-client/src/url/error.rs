@@ -1,4 +1,5 @@
-//! [`UrlError`]: why a string is not an `http://` URL this client can fetch.
+//! [`UrlError`]: why a string is not an `http://` or `https://` URL this
+//! client can fetch.
 //! Returned by [`Url::parse`](crate::Url::parse) and
 //! [`Url::join`](crate::Url::join); wrapped by
 //! [`Error::InvalidUrl`](crate::Error::InvalidUrl).
@@ -14,18 +15,18 @@ use std::fmt;
 /// ```
 /// use http_client::{Url, UrlError};
 ///
-/// let error = Url::parse("https://example.com/").unwrap_err();
-/// assert_eq!(error, UrlError::UnsupportedScheme("https".into()));
-/// assert_eq!(error.to_string(), r#"scheme "https" is not supported (only http://)"#);
+/// let error = Url::parse("ftp://example.com/").unwrap_err();
+/// assert_eq!(error, UrlError::UnsupportedScheme("ftp".into()));
+/// assert_eq!(error.to_string(), r#"scheme "ftp" is not supported (only http:// and https://)"#);
 /// ```
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UrlError {
     /// The text does not start with `scheme://`.
     MissingScheme,
-    /// A scheme other than `http`, lowercased (`https`, `ftp`, ...).
+    /// A scheme other than `http` and `https`, lowercased (`ftp`, `ws`, ...).
     UnsupportedScheme(String),
-    /// Nothing between `http://` and the port, path or query.
+    /// Nothing between `http://` (or `https://`) and the port, path or query.
     EmptyHost,
     /// The host has characters outside letters, digits, `-`, `.` and `_`,
     /// looks numeric but is not a dotted IPv4 address, or is an IPv6
@@ -52,13 +53,16 @@ impl fmt::Display for UrlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             UrlError::MissingScheme => {
-                f.write_str("missing scheme: the URL must start with http://")
+                f.write_str("missing scheme: the URL must start with http:// or https://")
             }
             UrlError::UnsupportedScheme(scheme) => {
-                write!(f, "scheme {scheme:?} is not supported (only http://)")
+                write!(
+                    f,
+                    "scheme {scheme:?} is not supported (only http:// and https://)"
+                )
             }
             UrlError::EmptyHost => {
-                f.write_str("empty host: expected a name or an address after http://")
+                f.write_str("empty host: expected a name or an address after the scheme's //")
             }
             UrlError::InvalidHost(host) => write!(
                 f,
@@ -99,9 +103,9 @@ mod tests {
     fn messages() {
         #[rustfmt::skip]
         let cases = [
-            (UrlError::MissingScheme, "missing scheme: the URL must start with http://"),
-            (UrlError::UnsupportedScheme("https".into()), r#"scheme "https" is not supported (only http://)"#),
-            (UrlError::EmptyHost, "empty host: expected a name or an address after http://"),
+            (UrlError::MissingScheme, "missing scheme: the URL must start with http:// or https://"),
+            (UrlError::UnsupportedScheme("ftp".into()), r#"scheme "ftp" is not supported (only http:// and https://)"#),
+            (UrlError::EmptyHost, "empty host: expected a name or an address after the scheme's //"),
             (
                 UrlError::InvalidHost("a b".into()),
                 r#"invalid host "a b": expected a name (letters, digits, '-', '.', '_'), an IPv4 address or a bracketed IPv6 address like [::1]"#,

@@ -2,15 +2,16 @@
 //! fetched, following RFC 3986 §5.2 (reference resolution) and §5.2.4
 //! (`remove_dot_segments`).
 
-use super::{Url, UrlError, check_characters, push_encoded, split_scheme};
+use super::{Scheme, Url, UrlError, check_characters, push_encoded, split_scheme};
 
 impl Url {
     /// Resolves `location` (typically a redirect's `Location` header) against
     /// this URL, as RFC 3986 §5.2 does for a reference and a base.
     ///
     /// Accepted forms:
-    /// - an absolute URL, `http://host/path`;
-    /// - a scheme-relative URL, `//host/path` (the scheme stays `http`);
+    /// - an absolute URL, `http://host/path` or `https://host/path` (a
+    ///   redirect may switch scheme either way, as browsers and `curl -L` do);
+    /// - a scheme-relative URL, `//host/path` (the scheme stays this URL's);
     /// - an absolute path, `/path?query`;
     /// - a relative path, `page` or `../up?query`, against the directory of
     ///   this URL's path;
@@ -22,8 +23,8 @@ impl Url {
     ///
     /// # Errors
     ///
-    /// [`UrlError::UnsupportedScheme`] for a non-`http` absolute location such
-    /// as `https://...` or `ftp://...`, and any error of [`Url::parse`] for an
+    /// [`UrlError::UnsupportedScheme`] for an absolute location of another
+    /// scheme such as `ftp://...`, and any error of [`Url::parse`] for an
     /// invalid absolute or scheme-relative location.
     ///
     /// # Examples
@@ -37,22 +38,24 @@ impl Url {
     /// assert_eq!(base.join("/")?.to_string(), "http://example.com/");
     /// assert_eq!(base.join("?x=2")?.to_string(), "http://example.com/docs/guide/intro?x=2");
     /// assert_eq!(base.join("//cdn.example.com/a")?.to_string(), "http://cdn.example.com/a");
+    /// assert_eq!(base.join("https://example.com/")?.to_string(), "https://example.com/");
     /// assert_eq!(
-    ///     base.join("https://example.com/"),
-    ///     Err(UrlError::UnsupportedScheme("https".into())),
+    ///     base.join("ftp://example.com/"),
+    ///     Err(UrlError::UnsupportedScheme("ftp".into())),
     /// );
     /// # Ok::<(), UrlError>(())
     /// ```
     pub fn join(&self, location: &str) -> Result<Url, UrlError> {
         check_characters(location)?;
         if let Some((scheme, _)) = split_scheme(location) {
-            if !scheme.eq_ignore_ascii_case("http") {
+            if Scheme::from_name(scheme).is_none() {
                 return Err(UrlError::UnsupportedScheme(scheme.to_ascii_lowercase()));
             }
             return Url::parse(location).map(Url::without_dot_segments);
         }
         if location.starts_with("//") {
-            return Url::parse(&format!("http:{location}")).map(Url::without_dot_segments);
+            return Url::parse(&format!("{}:{location}", self.scheme))
+                .map(Url::without_dot_segments);
         }
         let location = location.split('#').next().unwrap_or_default();
         let mut encoded = String::with_capacity(location.len());
@@ -209,6 +212,8 @@ mod tests {
             ("http://a/b/../g", "http://a/g"),
             ("HTTP://Other:81/x?z", "http://other:81/x?z"),
             ("//[::1]:8080/p", "http://[::1]:8080/p"),
+            ("https://a/b/../g", "https://a/g"),
+            ("HTTPS://Other:443/x", "https://other/x"),
             ("caf\u{e9}", "http://a/b/c/caf%C3%A9"),
         ];
         for (location, want) in cases {
@@ -228,12 +233,30 @@ mod tests {
     }
 
     #[test]
+    fn keeps_the_base_scheme_for_relative_locations() {
+        let base = Url::parse("https://example.com:8443/dir/page").unwrap();
+        #[rustfmt::skip]
+        let cases = [
+            ("other", "https://example.com:8443/dir/other"),
+            ("//cdn.example.com/a", "https://cdn.example.com/a"),
+            ("http://example.com/plain", "http://example.com/plain"),
+        ];
+        for (location, want) in cases {
+            assert_eq!(
+                base.join(location).unwrap().to_string(),
+                want,
+                "{location:?}"
+            );
+        }
+    }
+
+    #[test]
     fn rejects_bad_locations() {
         use UrlError::*;
         let base = Url::parse("http://a/b").unwrap();
         #[rustfmt::skip]
         let cases = [
-            ("https://a/", UnsupportedScheme("https".into())),
+            ("wss://a/", UnsupportedScheme("wss".into())),
             ("ftp://a/", UnsupportedScheme("ftp".into())),
             ("mailto:x@y", UnsupportedScheme("mailto".into())),
             ("http:g", MissingScheme),

@@ -1,0 +1,121 @@
+//! `SSL_CERT_FILE`: the PEM bundle it names is trusted besides
+//! webpki-roots, by `connect` and by every client; a bundle that cannot be
+//! loaded fails each `https://` request with a message naming the variable
+//! and the file, while `http://` requests still work.
+//!
+//! The variable is read once per process, so each case runs in a child
+//! process of this test binary (the `#[ignore]`d `child` test, run with
+//! `--ignored --exact`) with the variable set.
+
+#![cfg(feature = "tls")]
+
+#[path = "util/tls.rs"]
+mod tls;
+mod util;
+
+use std::env;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use http_client::{Request, Url};
+use tls::{TlsServer, TlsStep, pki};
+use util::process::TempDir;
+use util::{ScriptedServer, Step, watchdog};
+
+/// The URLs the child fetches, `;`-separated.
+const URLS: &str = "TLS_ROOTS_CHILD_URLS";
+
+/// Runs the `child` test in a new process with `SSL_CERT_FILE=cert_file`;
+/// returns its output, failing if it fails.
+fn run_child(cert_file: &str, urls: &[String]) -> String {
+    let exe = env::current_exe().expect("the test binary");
+    let output = watchdog(Duration::from_secs(30), {
+        let (cert_file, urls) = (cert_file.to_owned(), urls.join(";"));
+        move || {
+            Command::new(exe)
+                .args([
+                    "--ignored",
+                    "--exact",
+                    "child",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env("SSL_CERT_FILE", cert_file)
+                .env(URLS, urls)
+                .stdin(Stdio::null())
+                .output()
+                .expect("running the child test")
+        }
+    });
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "child failed:\n{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("1 passed"),
+        "the child test did not run:\n{stdout}"
+    );
+    stdout
+}
+
+/// In the child: fetches each URL with `connect`, `send` and
+/// `read_to_end`, and prints one line per URL: `OK <body>` or `ERR <error>`.
+#[test]
+#[ignore = "run by the other tests of this file in a child process"]
+fn child() {
+    let urls = env::var(URLS).expect("run by the other tests, which set the URLs");
+    let lines = runtime::block_on(async move {
+        let mut lines = Vec::new();
+        for url in urls.split(';') {
+            let url = Url::parse(url).unwrap();
+            let result = async {
+                let mut connection = http_client::connect(&url).await?;
+                connection.send(&Request::get(url.clone())).await?;
+                connection.read_to_end().await
+            };
+            lines.push(match result.await {
+                Ok(response) => format!("OK {}", response.text_lossy()),
+                Err(error) => format!("ERR {error}"),
+            });
+        }
+        lines
+    });
+    // After the harness's "test child ... " on a line of its own.
+    println!();
+    for line in lines {
+        println!("{line}");
+    }
+}
+
+#[test]
+fn ssl_cert_file_adds_roots_for_connect() {
+    let dir = TempDir::new("ssl-cert-file");
+    let bundle = dir.path().join("bundle.pem");
+    // A bundle as systems ship them: text around the certificates.
+    std::fs::write(&bundle, format!("# test CA\n{}\n", pki().ca_pem)).unwrap();
+    let server = TlsServer::once(
+        &pki().localhost,
+        vec![
+            TlsStep::write("HTTP/1.0 200 OK\r\nContent-Length: 7\r\n\r\ntrusted"),
+            TlsStep::CloseNotify,
+        ],
+    );
+    let stdout = run_child(bundle.to_str().unwrap(), &[server.url("/")]);
+    assert!(stdout.contains("\nOK trusted\n"), "{stdout}");
+}
+
+#[test]
+fn an_unreadable_ssl_cert_file_fails_https_only() {
+    let dir = TempDir::new("ssl-cert-file");
+    let missing = dir.path().join("missing.pem");
+    let http = ScriptedServer::once(vec![Step::write(
+        "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nplain",
+    )]);
+    let urls = [http.url("/"), "https://127.0.0.1:9/".to_owned()];
+    let stdout = run_child(missing.to_str().unwrap(), &urls);
+    assert!(stdout.contains("\nOK plain\n"), "{stdout}");
+    let want = format!(
+        "\nERR could not load root certificates from SSL_CERT_FILE={}: no such file or directory\n",
+        missing.display()
+    );
+    assert!(stdout.contains(&want), "{stdout}");
+}

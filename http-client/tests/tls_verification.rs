@@ -1,0 +1,182 @@
+//! Certificate verification, on by default: a certificate for another name,
+//! an expired one, and one from an unknown issuer (self-signed, or signed by
+//! a CA the client was not given) each end in their own typed error with
+//! the message the user acts on, with the rustls error as its source; the
+//! server sees the handshake fail. `danger_accept_invalid_certs(true)`, and
+//! only it, lets all three through. Bad PEM for `add_root_certificate` is
+//! refused when it is added.
+
+#![cfg(feature = "tls")]
+
+#[path = "util/tls.rs"]
+mod tls;
+mod util;
+
+use std::error::Error as _;
+use std::time::Duration;
+
+use http_client::{Client, ClientBuilder, Error};
+use tls::{Leaf, TlsServer, TlsStep, pki};
+use util::{client, run};
+
+fn ok() -> Vec<TlsStep> {
+    vec![
+        TlsStep::write("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+        TlsStep::CloseNotify,
+    ]
+}
+
+fn trusting() -> ClientBuilder {
+    client()
+        .add_root_certificate(pki().ca_pem.as_bytes())
+        .expect("the test CA")
+}
+
+/// Fetches `https://localhost:PORT/` from a server presenting `leaf`.
+fn fetch(leaf: &Leaf, builder: ClientBuilder) -> (http_client::Result<String>, bool) {
+    let server = TlsServer::once(leaf, ok());
+    let url = server.url("/");
+    let result = run(move || async move {
+        let response = builder.build().get(url).await?;
+        Ok(response.text().unwrap().to_owned())
+    });
+    let seen = server.finish(Duration::from_secs(5));
+    let handshake_done = seen.first().is_some_and(|s| s.handshake_done);
+    (result, handshake_done)
+}
+
+fn assert_rustls_source(error: &Error) {
+    let source = error.source().expect("a source");
+    assert!(source.is::<rustls::Error>(), "{error:?}");
+}
+
+#[test]
+fn a_certificate_for_another_name_is_refused() {
+    let (result, handshake_done) = fetch(&pki().wrong_name, trusting());
+    let error = result.expect_err("wrong name");
+    assert!(
+        matches!(&error, Error::CertificateNameMismatch { host, names, .. }
+            if host == "localhost" && names == &["wrong.example"]),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "certificate for wrong.example is not valid for localhost"
+    );
+    assert_rustls_source(&error);
+    assert!(!handshake_done);
+}
+
+#[test]
+fn an_ip_address_is_checked_against_the_certificate_addresses() {
+    // The wrong-name leaf has no IP address: asking for 127.0.0.1 fails.
+    let server = TlsServer::once(&pki().wrong_name, ok());
+    let url = server.ip_url("/");
+    let error = run(move || async move { trusting().build().get(url).await })
+        .expect_err("no IP address in the certificate");
+    assert_eq!(
+        error.to_string(),
+        "certificate for wrong.example is not valid for 127.0.0.1"
+    );
+}
+
+#[test]
+fn an_expired_certificate_is_refused() {
+    let (result, handshake_done) = fetch(&pki().expired, trusting());
+    let error = result.expect_err("expired");
+    assert!(
+        matches!(error, Error::CertificateExpired { .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.to_string(), "certificate expired on 2020-01-01");
+    assert_rustls_source(&error);
+    assert!(!handshake_done);
+}
+
+#[test]
+fn an_unknown_issuer_is_refused() {
+    let message = "certificate issued by an unknown authority (self-signed?); pass --cacert";
+    // Self-signed, with the CA trusted; signed by the CA, with only the
+    // default roots.
+    for (leaf, builder) in [
+        (&pki().self_signed, trusting()),
+        (&pki().localhost, client()),
+    ] {
+        let (result, handshake_done) = fetch(leaf, builder);
+        let error = result.expect_err("unknown issuer");
+        assert!(matches!(error, Error::UnknownIssuer { .. }), "{error:?}");
+        assert_eq!(error.to_string(), message);
+        assert_rustls_source(&error);
+        assert!(!handshake_done);
+    }
+}
+
+#[test]
+fn a_self_signed_certificate_is_trusted_when_added() {
+    let builder = client()
+        .add_root_certificate(pki().self_signed.pem.as_bytes())
+        .expect("the self-signed certificate");
+    let (result, handshake_done) = fetch(&pki().self_signed, builder);
+    assert_eq!(result.expect("trusted"), "ok");
+    assert!(handshake_done);
+}
+
+#[test]
+fn danger_accept_invalid_certs_accepts_all_three() {
+    for leaf in [&pki().wrong_name, &pki().expired, &pki().self_signed] {
+        let (result, handshake_done) = fetch(leaf, client().danger_accept_invalid_certs(true));
+        assert_eq!(result.expect("accepted"), "ok");
+        assert!(handshake_done);
+    }
+    // And `false` is verification as usual.
+    let (result, _) = fetch(
+        &pki().self_signed,
+        client().danger_accept_invalid_certs(false),
+    );
+    assert!(
+        matches!(result, Err(Error::UnknownIssuer { .. })),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn a_caller_config_is_used_as_it_is() {
+    // A config trusting nothing at all: even the CA's leaf is unknown.
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    let builder = trusting().tls_config(std::sync::Arc::new(config));
+    let (result, _) = fetch(&pki().localhost, builder);
+    assert!(
+        matches!(result, Err(Error::UnknownIssuer { .. })),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn bad_pem_is_refused_when_added() {
+    let cases: [(&[u8], &str); 3] = [
+        (
+            b"not a certificate",
+            "could not load root certificates from PEM data: no PEM certificate (-----BEGIN CERTIFICATE-----) found",
+        ),
+        (
+            b"-----BEGIN CERTIFICATE-----\n%%%%\n-----END CERTIFICATE-----\n",
+            "could not load root certificates from PEM data: bad PEM: ",
+        ),
+        (
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+            "could not load root certificates from PEM data: certificate 1 cannot be a root: ",
+        ),
+    ];
+    for (pem, want) in cases {
+        let error = Client::builder()
+            .add_root_certificate(pem)
+            .expect_err("bad PEM");
+        assert!(matches!(error, Error::RootCertificates { .. }), "{error:?}");
+        assert!(error.to_string().starts_with(want), "{error}");
+    }
+}
