@@ -18,6 +18,10 @@
 //! mutex workloads (`mpsc-pingpong`, `mpsc-throughput`, `mutex`) use each
 //! runtime's own: `runtime::sync`, `tokio::sync`, and for smol
 //! `async-channel` and `async-lock` (`sync_rt.rs`).
+//!
+//! `fetch-tls-1k` compares clients rather than runtimes: ours against
+//! hyper + tokio-rustls on tokio (`tls.rs`), so it has one peer and a table
+//! of its own.
 
 use std::net::SocketAddr;
 use std::process::Command;
@@ -26,6 +30,7 @@ use bench::measure::Summary;
 use bench::rt::{Ours, Rt, Smol, Tokio};
 use bench::server::{self, HttpPeer};
 use bench::sync_workloads as sw;
+use bench::tls;
 use bench::workloads as w;
 
 const RUNTIMES: [&str; 3] = ["ours", "tokio", "smol"];
@@ -48,6 +53,7 @@ struct Sizes {
     echo_rounds: u64,
     fetch_requests: u64,
     fetch_in_flight: u64,
+    fetch_tls_requests: u64,
     syscall_requests: u64,
     memory_tasks: u64,
 }
@@ -69,6 +75,7 @@ const FULL: Sizes = Sizes {
     echo_rounds: 1_000,
     fetch_requests: 20_000,
     fetch_in_flight: 100,
+    fetch_tls_requests: 5_000,
     syscall_requests: 1_000,
     memory_tasks: 100_000,
 };
@@ -90,6 +97,7 @@ const QUICK: Sizes = Sizes {
     echo_rounds: 200,
     fetch_requests: 2_000,
     fetch_in_flight: 100,
+    fetch_tls_requests: 5_000,
     syscall_requests: 300,
     memory_tasks: 100_000,
 };
@@ -310,6 +318,19 @@ fn main() {
             }
         }
     }
+    let mut pair_rows = Vec::new();
+    if wanted("fetch-tls-1k") {
+        let peer = HttpPeer::start();
+        match &peer.tls {
+            Some(endpoint) => {
+                println!("# fetch-tls-1k peer: nginx with ssl at {}", endpoint.addr);
+                pair_rows.extend(fetch_tls_rows(sizes, endpoint));
+            }
+            None => println!(
+                "# fetch-tls-1k: skipped (nginx is not installed: `apt-get install nginx-light`)"
+            ),
+        }
+    }
     if wanted("memory") {
         let mut row = Row::new("memory", "bytes/task", Better::Lower);
         for _ in 0..sizes.rounds {
@@ -321,6 +342,110 @@ fn main() {
         rows.push(row);
     }
     report(&rows);
+    report_pairs(&pair_rows);
+}
+
+/// The peer of `fetch-tls-1k`, as its column is headed.
+const TLS_PEER: &str = "hyper+tokio-rustls";
+
+/// A measurement with one peer: ours and the peer's samples.
+struct PairRow {
+    name: &'static str,
+    unit: &'static str,
+    better: Better,
+    ours: Vec<f64>,
+    peer: Vec<f64>,
+}
+
+/// `fetch-tls-1k`: HTTPS GETs of 1 KiB, a full handshake each, 100 in
+/// flight, ours and hyper alternating after a warm-up of each.
+fn fetch_tls_rows(sizes: &Sizes, endpoint: &bench::server::TlsEndpoint) -> [PairRow; 2] {
+    let config = tls::client_config(&endpoint.ca_pem);
+    let (n, k, addr) = (
+        sizes.fetch_tls_requests,
+        sizes.fetch_in_flight,
+        endpoint.addr,
+    );
+    let (path, len) = (server::PATH, server::BODY_LEN);
+    let run = |ours: bool| {
+        if ours {
+            tls::fetch_ours(addr, path, config.clone(), len, n, k)
+        } else {
+            tls::fetch_hyper(addr, path, config.clone(), len, n, k)
+        }
+    };
+    let mut rate = PairRow {
+        name: "fetch-tls-1k",
+        unit: "req/s",
+        better: Better::Higher,
+        ours: Vec::new(),
+        peer: Vec::new(),
+    };
+    let mut cpu = PairRow {
+        name: "fetch-tls-1k-cpu",
+        unit: "us/req",
+        better: Better::Lower,
+        ours: Vec::new(),
+        peer: Vec::new(),
+    };
+    run(true);
+    run(false);
+    for _ in 0..sizes.rounds {
+        for ours in [true, false] {
+            let (r, c) = run(ours);
+            let (rate, cpu) = if ours {
+                (&mut rate.ours, &mut cpu.ours)
+            } else {
+                (&mut rate.peer, &mut cpu.peer)
+            };
+            rate.push(r);
+            cpu.push(c);
+        }
+    }
+    [rate, cpu]
+}
+
+/// Lines and a table for the one-peer rows, as [`report`] has for the
+/// others: `ratio` below 1.0 means we are ahead.
+fn report_pairs(rows: &[PairRow]) {
+    if rows.is_empty() {
+        return;
+    }
+    let summarized: Vec<(Summary, Summary, f64)> = rows
+        .iter()
+        .map(|row| {
+            let (ours, peer) = (Summary::of(&row.ours), Summary::of(&row.peer));
+            let ratio = match row.better {
+                Better::Lower => ours.median / peer.median,
+                Better::Higher => peer.median / ours.median,
+            };
+            (ours, peer, ratio)
+        })
+        .collect();
+    println!();
+    for (row, (ours, peer, ratio)) in rows.iter().zip(&summarized) {
+        println!(
+            "{} {} ours={} {TLS_PEER}={} ratio={ratio:.2}",
+            row.name,
+            row.unit,
+            fmt(ours.median),
+            fmt(peer.median)
+        );
+    }
+    println!();
+    println!("| workload | unit | ours | {TLS_PEER} | ratio | spread ours / peer |");
+    println!("| --- | --- | ---: | ---: | ---: | --- |");
+    for (row, (ours, peer, ratio)) in rows.iter().zip(&summarized) {
+        println!(
+            "| {} | {} | {} | {} | {ratio:.2} | ±{:.0}% / ±{:.0}% |",
+            row.name,
+            row.unit,
+            fmt(ours.median),
+            fmt(peer.median),
+            ours.spread_pct() / 2.0,
+            peer.spread_pct() / 2.0,
+        );
+    }
 }
 
 /// How late a plain `std::thread::sleep` wakes on this machine (mean and
@@ -483,6 +608,9 @@ fn child(args: &[String]) {
 }
 
 fn report(rows: &[Row]) {
+    if rows.is_empty() {
+        return; // only one-peer rows were asked for
+    }
     println!();
     for row in rows {
         let s: Vec<Summary> = row.samples.iter().map(|v| Summary::of(v)).collect();
