@@ -359,7 +359,7 @@ struct PairRow {
 
 /// `fetch-tls-1k`: HTTPS GETs of 1 KiB, a full handshake each, 100 in
 /// flight, ours and hyper alternating after a warm-up of each.
-fn fetch_tls_rows(sizes: &Sizes, endpoint: &bench::server::TlsEndpoint) -> [PairRow; 2] {
+fn fetch_tls_rows(sizes: &Sizes, endpoint: &bench::server::TlsEndpoint) -> Vec<PairRow> {
     let config = tls::client_config(&endpoint.ca_pem);
     let (n, k, addr) = (
         sizes.fetch_tls_requests,
@@ -390,6 +390,7 @@ fn fetch_tls_rows(sizes: &Sizes, endpoint: &bench::server::TlsEndpoint) -> [Pair
     };
     run(true);
     run(false);
+    let syscalls = tls_syscalls_row(endpoint, 500);
     for _ in 0..sizes.rounds {
         for ours in [true, false] {
             let (r, c) = run(ours);
@@ -402,7 +403,50 @@ fn fetch_tls_rows(sizes: &Sizes, endpoint: &bench::server::TlsEndpoint) -> [Pair
             cpu.push(c);
         }
     }
-    [rate, cpu]
+    let mut rows = vec![rate, cpu];
+    match syscalls {
+        Some(row) => rows.push(row),
+        None => println!("# fetch-tls-1k-syscalls: skipped (strace is not installed)"),
+    }
+    rows
+}
+
+/// System calls per HTTPS request, ours and hyper's, counted by `strace
+/// -c` on a child process (less one with no requests).
+fn tls_syscalls_row(endpoint: &bench::server::TlsEndpoint, requests: u64) -> Option<PairRow> {
+    if Command::new("strace").arg("-V").output().is_err() {
+        return None;
+    }
+    let dir = std::env::temp_dir();
+    let ca = dir.join(format!("handroll-bench-ca-{}.pem", std::process::id()));
+    std::fs::write(&ca, &endpoint.ca_pem).expect("writing the CA");
+    let mut row = PairRow {
+        name: "fetch-tls-1k-syscalls",
+        unit: "calls/req",
+        better: Better::Lower,
+        ours: Vec::new(),
+        peer: Vec::new(),
+    };
+    for client in ["ours", "hyper"] {
+        let count = |n: u64| {
+            let out = dir.join(format!("handroll-strace-tls-{}-{client}-{n}", std::process::id()));
+            let (addr, ca) = (endpoint.addr.to_string(), ca.to_string_lossy());
+            run_child(
+                &["fetch-tls", client, &addr, &ca, &n.to_string()],
+                Some(&out),
+            );
+            let total = strace_total(&out).expect("strace summary");
+            let _ = std::fs::remove_file(&out);
+            total
+        };
+        let per_request = (count(requests) - count(0)) / requests as f64;
+        match client {
+            "ours" => row.ours.push(per_request),
+            _ => row.peer.push(per_request),
+        }
+    }
+    let _ = std::fs::remove_file(&ca);
+    Some(row)
 }
 
 /// Lines and a table for the one-peer rows, as [`report`] has for the
@@ -601,6 +645,20 @@ fn child(args: &[String]) {
                     || Tokio::block_on(async {}),
                     || Smol::block_on(async {}),
                 );
+            }
+        }
+        "fetch-tls" => {
+            let addr: SocketAddr = arg(2).parse().expect("address");
+            let ca = std::fs::read_to_string(arg(3)).expect("the CA file");
+            let n: u64 = arg(4).parse().expect("request count");
+            let config = tls::client_config(&ca);
+            let (path, len) = (server::PATH, server::BODY_LEN);
+            let k = 100.min(n.max(1));
+            match (arg(1), n) {
+                ("ours", 0) => Ours::block_on(async {}),
+                (_, 0) => Tokio::block_on(async {}),
+                ("ours", n) => drop(tls::fetch_ours(addr, path, config, len, n, k)),
+                (_, n) => drop(tls::fetch_hyper(addr, path, config, len, n, k)),
             }
         }
         other => panic!("unknown child workload {other:?}"),
