@@ -1,7 +1,8 @@
 //! `fetch` with `https://` URLs, against the demo server's HTTPS side on a
 //! thread of its own (a self-signed certificate for `localhost` and
 //! 127.0.0.1, made when it starts): `--cacert FILE` trusts it, without it
-//! the URL fails with the unknown-authority message (exit 1), `-k` accepts
+//! the URL fails with the unknown-authority message (exit 1, and not
+//! retried), `-k` accepts
 //! it with one warning however many URLs, `--tls-info` adds the session to
 //! each human line and a `tls` object to each `--json` line, and a
 //! `--cacert` file that is missing or holds no certificate is a usage
@@ -54,13 +55,15 @@ fn cacert_trusts_the_server_and_without_it_the_issuer_is_unknown() {
             "no --tls-info\n{run}"
         );
 
-        let run = Fetch::new(&[&hello]).run();
+        // --retry does not retry it: another try meets the same certificate.
+        let run = Fetch::new(&["--retry", "2", "--retry-delay", "0", &hello]).run();
         assert_eq!(run.code, 1, "{run}");
         let line = run.line_for(&hello);
         assert!(
             line.starts_with(&format!("{hello} error: {UNKNOWN_AUTHORITY} (")),
             "{line:?}\n{run}"
         );
+        assert!(!line.contains("attempts"), "one attempt: {line:?}");
     });
 }
 
