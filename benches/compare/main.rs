@@ -429,7 +429,10 @@ fn tls_syscalls_row(endpoint: &bench::server::TlsEndpoint, requests: u64) -> Opt
     };
     for client in ["ours", "hyper"] {
         let count = |n: u64| {
-            let out = dir.join(format!("handroll-strace-tls-{}-{client}-{n}", std::process::id()));
+            let out = dir.join(format!(
+                "handroll-strace-tls-{}-{client}-{n}",
+                std::process::id()
+            ));
             let (addr, ca) = (endpoint.addr.to_string(), ca.to_string_lossy());
             run_child(
                 &["fetch-tls", client, &addr, &ca, &n.to_string()],
