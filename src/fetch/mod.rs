@@ -19,6 +19,12 @@
 //! loop takes a permit before it reads the next URL, so at most that many
 //! tasks exist, and each holds at most two write buffers of its body.
 //!
+//! `https://` URLs go through the client's rustls, verified against the
+//! built-in roots, `$SSL_CERT_FILE` and `--cacert`; `-k` turns verification
+//! off (with one warning), and `--tls-info` reports each session. The demo
+//! (no URL) serves one page over HTTPS too, from a second [`DemoServer`]
+//! whose certificate is made at start-up and trusted for that run only.
+//!
 //! Exit status: 0 when every URL gave a complete response (any status
 //! code, unless `--fail`), 1 otherwise, 2 for bad arguments.
 
