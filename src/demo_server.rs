@@ -3,7 +3,10 @@
 //!
 //! It runs on the same runtime as its clients — one task accepts, one task
 //! per connection reads the request head, answers and closes — so a single
-//! thread shows both sides of the conversation.
+//! thread shows both sides of the conversation. [`DemoServer::start_https`]
+//! serves the same pages over TLS, with a certificate made at start-up
+//! (`demo_tls.rs`) that a client trusts by adding
+//! [`DemoServer::certificate_pem`] as a root.
 //!
 //! | path | answer |
 //! | --- | --- |
@@ -23,6 +26,8 @@ use std::time::Duration;
 use runtime::JoinHandle;
 use runtime::net::{TcpListener, TcpStream};
 use runtime::time::{sleep, timeout};
+
+use crate::demo_tls::{DemoCertificate, TlsServerStream};
 
 /// Largest request head or body the server reads.
 const MAX_REQUEST: usize = 1 << 20;
@@ -47,6 +52,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct DemoServer {
     addr: SocketAddr,
+    /// The certificate of an HTTPS server; `None` for plain HTTP.
+    certificate: Option<DemoCertificate>,
     accept_loop: JoinHandle<()>,
 }
 
@@ -58,18 +65,60 @@ impl DemoServer {
     ///
     /// If the port cannot be bound, or when called outside a runtime.
     pub fn start() -> io::Result<DemoServer> {
+        DemoServer::start_with(None)
+    }
+
+    /// Like [`start`](DemoServer::start), but serves HTTPS with a
+    /// self-signed certificate for `localhost` and 127.0.0.1 generated now:
+    /// a client trusts it for this run by adding
+    /// [`certificate_pem`](DemoServer::certificate_pem) as a root.
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](DemoServer::start), or if the certificate cannot be
+    /// generated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// runtime::block_on(async {
+    ///     let server = handroll::DemoServer::start_https()?;
+    ///     let pem = server.certificate_pem().expect("an HTTPS server");
+    ///     let client = http_client::Client::builder()
+    ///         .add_root_certificate(pem.as_bytes())?
+    ///         .build();
+    ///     let response = client.get(server.url("/hello")).await?;
+    ///     assert_eq!(response.body(), b"hello, world\n");
+    ///     assert!(response.tls_info().is_some());
+    ///     Ok::<_, Box<dyn std::error::Error>>(())
+    /// })?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn start_https() -> io::Result<DemoServer> {
+        DemoServer::start_with(Some(DemoCertificate::generate()?))
+    }
+
+    fn start_with(certificate: Option<DemoCertificate>) -> io::Result<DemoServer> {
         let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
         let addr = listener.local_addr()?;
+        let config = certificate.as_ref().map(|c| c.config.clone());
         let accept_loop = runtime::spawn(async move {
             loop {
                 match listener.accept().await {
-                    Ok((conn, _)) => drop(runtime::spawn(serve(conn))),
+                    Ok((conn, _)) => match &config {
+                        None => drop(runtime::spawn(serve_plain(conn))),
+                        Some(config) => drop(runtime::spawn(serve_tls(conn, config.clone()))),
+                    },
                     // Out of descriptors or similar: back off instead of spinning.
                     Err(_) => sleep(Duration::from_millis(10)).await,
                 }
             }
         });
-        Ok(DemoServer { addr, accept_loop })
+        Ok(DemoServer {
+            addr,
+            certificate,
+            accept_loop,
+        })
     }
 
     /// The address the server listens on.
@@ -77,9 +126,19 @@ impl DemoServer {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT` followed by `path`.
+    /// `http://127.0.0.1:PORT` (or `https://` for an HTTPS server) followed
+    /// by `path`.
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        let scheme = match self.certificate {
+            Some(_) => "https",
+            None => "http",
+        };
+        format!("{scheme}://{}{path}", self.addr)
+    }
+
+    /// The certificate of an HTTPS server, in PEM; `None` for plain HTTP.
+    pub fn certificate_pem(&self) -> Option<&str> {
+        self.certificate.as_ref().map(|c| c.pem.as_str())
     }
 }
 
@@ -89,9 +148,54 @@ impl Drop for DemoServer {
     }
 }
 
-/// One connection: read the request, answer, close.
-async fn serve(mut conn: TcpStream) {
-    let Ok(Ok(Some(request))) = timeout(REQUEST_TIMEOUT, read_request(&mut conn)).await else {
+/// What the server reads requests from and writes answers to: a plain
+/// socket, or a TLS stream over one.
+trait Conn {
+    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+    async fn write_all(&mut self, data: &[u8]) -> io::Result<()>;
+}
+
+impl Conn for TcpStream {
+    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        TcpStream::read(self, buf).await
+    }
+
+    async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        TcpStream::write_all(self, data).await
+    }
+}
+
+impl Conn for TlsServerStream {
+    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        TlsServerStream::read(self, buf).await
+    }
+
+    async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        TlsServerStream::write_all(self, data).await
+    }
+}
+
+/// One TLS connection: the handshake (within the request timeout), then
+/// as [`serve`], then `close_notify`.
+async fn serve_tls(conn: TcpStream, config: std::sync::Arc<rustls::ServerConfig>) {
+    // A client that refuses the certificate, or does not speak TLS, just
+    // goes away; the client side reports why.
+    let Ok(Ok(mut tls)) = timeout(REQUEST_TIMEOUT, TlsServerStream::accept(conn, config)).await
+    else {
+        return;
+    };
+    serve(&mut tls).await;
+    let _ = tls.close().await; // a client already gone needs no goodbye
+}
+
+/// One plain connection; closed when dropped.
+async fn serve_plain(mut conn: TcpStream) {
+    serve(&mut conn).await;
+}
+
+/// One exchange: read the request, answer.
+async fn serve(conn: &mut impl Conn) {
+    let Ok(Ok(Some(request))) = timeout(REQUEST_TIMEOUT, read_request(conn)).await else {
         return; // a client that sends nothing usable gets nothing
     };
     let (status, extra, body) = route(&request).await;
@@ -133,7 +237,7 @@ struct DemoRequest {
 
 /// Reads a request head and its `Content-Length` body. `None` if the client
 /// closed early or sent something too large or malformed.
-async fn read_request(conn: &mut TcpStream) -> io::Result<Option<DemoRequest>> {
+async fn read_request(conn: &mut impl Conn) -> io::Result<Option<DemoRequest>> {
     let mut buf = Vec::new();
     let mut chunk = [0; 1024];
     let head_end = loop {

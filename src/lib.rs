@@ -15,6 +15,7 @@
 )]
 
 mod demo_server;
+mod demo_tls;
 pub mod fetch;
 pub mod load;
 mod trace_svg;

@@ -24,6 +24,8 @@ use crate::DemoServer;
 #[derive(Debug)]
 pub struct ServerThread {
     addr: SocketAddr,
+    /// The HTTPS server's certificate (PEM); `None` for plain HTTP.
+    certificate_pem: Option<String>,
     stop: Option<mpsc::Sender<()>>,
     thread: Option<thread::JoinHandle<()>>,
 }
@@ -35,20 +37,41 @@ impl ServerThread {
     ///
     /// If the runtime or the listener cannot be created.
     pub fn start() -> io::Result<ServerThread> {
+        ServerThread::start_with(false)
+    }
+
+    /// Like [`start`](ServerThread::start), with
+    /// [`DemoServer::start_https`]: HTTPS, with a certificate made now.
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](ServerThread::start), or if the certificate cannot be
+    /// generated.
+    pub fn start_https() -> io::Result<ServerThread> {
+        ServerThread::start_with(true)
+    }
+
+    fn start_with(https: bool) -> io::Result<ServerThread> {
         let (ready_tx, ready_rx) = mpsc::channel();
         let (stop_tx, stop_rx) = mpsc::channel::<()>();
         let thread = thread::Builder::new()
             .name("demo-server".into())
             .spawn(move || {
                 runtime::block_on(async move {
-                    let server = match DemoServer::start() {
+                    let started = if https {
+                        DemoServer::start_https()
+                    } else {
+                        DemoServer::start()
+                    };
+                    let server = match started {
                         Ok(server) => server,
                         Err(e) => {
                             let _ = ready_tx.send(Err(e));
                             return;
                         }
                     };
-                    let _ = ready_tx.send(Ok(server.addr()));
+                    let ready = (server.addr(), server.certificate_pem().map(str::to_owned));
+                    let _ = ready_tx.send(Ok(ready));
                     // Poll the stop channel between naps; the server's own
                     // tasks run meanwhile.
                     while matches!(stop_rx.try_recv(), Err(mpsc::TryRecvError::Empty)) {
@@ -56,19 +79,29 @@ impl ServerThread {
                     }
                 });
             })?;
-        let addr = ready_rx
+        let (addr, certificate_pem) = ready_rx
             .recv()
             .map_err(|_| io::Error::other("the server thread died"))??;
         Ok(ServerThread {
             addr,
+            certificate_pem,
             stop: Some(stop_tx),
             thread: Some(thread),
         })
     }
 
-    /// `http://ADDR` followed by `path`.
+    /// `http://ADDR` (or `https://ADDR`) followed by `path`.
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        let scheme = match self.certificate_pem {
+            Some(_) => "https",
+            None => "http",
+        };
+        format!("{scheme}://{}{path}", self.addr)
+    }
+
+    /// The HTTPS server's certificate in PEM; `None` for plain HTTP.
+    pub fn certificate_pem(&self) -> Option<&str> {
+        self.certificate_pem.as_deref()
     }
 
     /// The address the server listens on.

@@ -1,6 +1,6 @@
-//! The `fetch` example, run as a real program: its demo mode, its exit
-//! status (0 all complete, 1 some failed, 2 bad arguments), its generated
-//! `--help` and `--version`, and the options it has had from the start end
+//! The `fetch` example, run as a real program: its demo mode (six pages
+//! over HTTP and one over HTTPS), its exit status (0 all complete, 1 some
+//! failed, 2 bad arguments), its generated `--help` and `--version`, and the options it has had from the start end
 //! to end — `--output`, `--method`, `--data`, `--header`, `--max-bytes`,
 //! `--max-redirects`, `--concurrency`, `--timeout`, `--read-timeout` —
 //! against the crate's demo server running on a background thread, or a
@@ -41,6 +41,16 @@ fn demo_mode_fetches_the_demo_pages() {
             .unwrap_or_else(|| panic!("first line\n{run}"))
             .to_owned();
         let authority = base.trim_start_matches("http://");
+        // The second line names the HTTPS server; its one page is trusted
+        // through the certificate made for this run.
+        let https_base = lines[1]
+            .strip_prefix("and over HTTPS at ")
+            .and_then(|rest| rest.split_once(", whose certificate was made just now"))
+            .map(|(base, _)| base.to_owned())
+            .unwrap_or_else(|| panic!("second line\n{run}"));
+        assert!(https_base.starts_with("https://127.0.0.1:"), "{run}");
+        let line = run.line_for(&format!("{https_base}/hello"));
+        assert!(line.contains(" 200 13 bytes "), "https: {line:?}\n{run}");
         let expect = [
             ("/hello", "200 13 bytes".to_owned()),
             ("/bytes/1048576", "200 1048576 bytes".to_owned()),
@@ -63,11 +73,11 @@ fn demo_mode_fetches_the_demo_pages() {
         assert_eq!(pages, 6, "one line per page\n{run}");
         let summary = run.summary();
         assert!(
-            summary.contains(": 5 complete, 1 failed, 1048621 body bytes (1.0 MiB, "),
+            summary.contains(": 6 complete, 1 failed, 1048634 body bytes (1.0 MiB, "),
             "{summary:?}"
         );
         assert!(summary.contains(", latency p50 "), "{summary:?}");
-        assert_eq!(summary_count(&summary), 6);
+        assert_eq!(summary_count(&summary), 7);
         assert!(
             run.elapsed < Duration::from_secs(10),
             "took {:?}",

@@ -12,6 +12,7 @@ pub mod rt;
 pub mod server;
 pub mod sync_rt;
 pub mod sync_workloads;
+pub mod tls;
 pub mod workloads;
 
 #[cfg(test)]

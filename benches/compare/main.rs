@@ -24,6 +24,10 @@
 //! workers (and, for echo, smol's `Executor` run by 2 threads; `fetch-1k-mt`
 //! has no smol column). Run with their single-core rows (`echo`,
 //! `fetch-1k`), the report adds how close to 2x each runtime scales.
+//!
+//! `fetch-tls-1k` compares clients rather than runtimes: ours against
+//! hyper + tokio-rustls on tokio (`tls.rs`), so it has one peer and a table
+//! of its own.
 
 use std::net::SocketAddr;
 use std::process::Command;
@@ -32,11 +36,13 @@ use bench::multi;
 use bench::rt::{Ours, Rt, Smol, Tokio};
 use bench::server::{self, HttpPeer};
 use bench::sync_workloads as sw;
+use bench::tls;
 use bench::workloads as w;
 
 mod report;
 
-use report::{Better, RUNTIMES, Row, report};
+use bench::measure::Summary;
+use report::{Better, RUNTIMES, Row, fmt, report};
 
 /// Workload sizes.
 struct Sizes {
@@ -56,6 +62,7 @@ struct Sizes {
     echo_rounds: u64,
     fetch_requests: u64,
     fetch_in_flight: u64,
+    fetch_tls_requests: u64,
     syscall_requests: u64,
     memory_tasks: u64,
 }
@@ -77,6 +84,7 @@ const FULL: Sizes = Sizes {
     echo_rounds: 1_000,
     fetch_requests: 20_000,
     fetch_in_flight: 100,
+    fetch_tls_requests: 5_000,
     syscall_requests: 1_000,
     memory_tasks: 100_000,
 };
@@ -98,6 +106,7 @@ const QUICK: Sizes = Sizes {
     echo_rounds: 200,
     fetch_requests: 2_000,
     fetch_in_flight: 100,
+    fetch_tls_requests: 5_000,
     syscall_requests: 300,
     memory_tasks: 100_000,
 };
@@ -321,6 +330,19 @@ fn main() {
             }
         }
     }
+    let mut pair_rows = Vec::new();
+    if wanted("fetch-tls-1k") {
+        let peer = HttpPeer::start();
+        match &peer.tls {
+            Some(endpoint) => {
+                println!("# fetch-tls-1k peer: nginx with ssl at {}", endpoint.addr);
+                pair_rows.extend(fetch_tls_rows(sizes, endpoint));
+            }
+            None => println!(
+                "# fetch-tls-1k: skipped (nginx is not installed: `apt-get install nginx-light`)"
+            ),
+        }
+    }
     if wanted("memory") {
         let mut row = Row::new("memory", "bytes/task", Better::Lower);
         for _ in 0..sizes.rounds {
@@ -332,6 +354,157 @@ fn main() {
         rows.push(row);
     }
     report(&rows);
+    report_pairs(&pair_rows);
+}
+
+/// The peer of `fetch-tls-1k`, as its column is headed.
+const TLS_PEER: &str = "hyper+tokio-rustls";
+
+/// A measurement with one peer: ours and the peer's samples.
+struct PairRow {
+    name: &'static str,
+    unit: &'static str,
+    better: Better,
+    ours: Vec<f64>,
+    peer: Vec<f64>,
+}
+
+/// `fetch-tls-1k`: HTTPS GETs of 1 KiB, a full handshake each, 100 in
+/// flight, ours and hyper alternating after a warm-up of each.
+fn fetch_tls_rows(sizes: &Sizes, endpoint: &bench::server::TlsEndpoint) -> Vec<PairRow> {
+    let config = tls::client_config(&endpoint.ca_pem);
+    let (n, k, addr) = (
+        sizes.fetch_tls_requests,
+        sizes.fetch_in_flight,
+        endpoint.addr,
+    );
+    let (path, len) = (server::PATH, server::BODY_LEN);
+    let run = |ours: bool| {
+        if ours {
+            tls::fetch_ours(addr, path, config.clone(), len, n, k)
+        } else {
+            tls::fetch_hyper(addr, path, config.clone(), len, n, k)
+        }
+    };
+    let mut rate = PairRow {
+        name: "fetch-tls-1k",
+        unit: "req/s",
+        better: Better::Higher,
+        ours: Vec::new(),
+        peer: Vec::new(),
+    };
+    let mut cpu = PairRow {
+        name: "fetch-tls-1k-cpu",
+        unit: "us/req",
+        better: Better::Lower,
+        ours: Vec::new(),
+        peer: Vec::new(),
+    };
+    run(true);
+    run(false);
+    let syscalls = tls_syscalls_row(endpoint, 500);
+    for _ in 0..sizes.rounds {
+        for ours in [true, false] {
+            let (r, c) = run(ours);
+            let (rate, cpu) = if ours {
+                (&mut rate.ours, &mut cpu.ours)
+            } else {
+                (&mut rate.peer, &mut cpu.peer)
+            };
+            rate.push(r);
+            cpu.push(c);
+        }
+    }
+    let mut rows = vec![rate, cpu];
+    match syscalls {
+        Some(row) => rows.push(row),
+        None => println!("# fetch-tls-1k-syscalls: skipped (strace is not installed)"),
+    }
+    rows
+}
+
+/// System calls per HTTPS request, ours and hyper's, counted by `strace
+/// -c` on a child process (less one with no requests).
+fn tls_syscalls_row(endpoint: &bench::server::TlsEndpoint, requests: u64) -> Option<PairRow> {
+    if Command::new("strace").arg("-V").output().is_err() {
+        return None;
+    }
+    let dir = std::env::temp_dir();
+    let ca = dir.join(format!("handroll-bench-ca-{}.pem", std::process::id()));
+    std::fs::write(&ca, &endpoint.ca_pem).expect("writing the CA");
+    let mut row = PairRow {
+        name: "fetch-tls-1k-syscalls",
+        unit: "calls/req",
+        better: Better::Lower,
+        ours: Vec::new(),
+        peer: Vec::new(),
+    };
+    for client in ["ours", "hyper"] {
+        let count = |n: u64| {
+            let out = dir.join(format!(
+                "handroll-strace-tls-{}-{client}-{n}",
+                std::process::id()
+            ));
+            let (addr, ca) = (endpoint.addr.to_string(), ca.to_string_lossy());
+            run_child(
+                &["fetch-tls", client, &addr, &ca, &n.to_string()],
+                Some(&out),
+            );
+            let total = strace_total(&out).expect("strace summary");
+            let _ = std::fs::remove_file(&out);
+            total
+        };
+        let per_request = (count(requests) - count(0)) / requests as f64;
+        match client {
+            "ours" => row.ours.push(per_request),
+            _ => row.peer.push(per_request),
+        }
+    }
+    let _ = std::fs::remove_file(&ca);
+    Some(row)
+}
+
+/// Lines and a table for the one-peer rows, as [`report`] has for the
+/// others: `ratio` below 1.0 means we are ahead.
+fn report_pairs(rows: &[PairRow]) {
+    if rows.is_empty() {
+        return;
+    }
+    let summarized: Vec<(Summary, Summary, f64)> = rows
+        .iter()
+        .map(|row| {
+            let (ours, peer) = (Summary::of(&row.ours), Summary::of(&row.peer));
+            let ratio = match row.better {
+                Better::Lower => ours.median / peer.median,
+                Better::Higher => peer.median / ours.median,
+            };
+            (ours, peer, ratio)
+        })
+        .collect();
+    println!();
+    for (row, (ours, peer, ratio)) in rows.iter().zip(&summarized) {
+        println!(
+            "{} {} ours={} {TLS_PEER}={} ratio={ratio:.2}",
+            row.name,
+            row.unit,
+            fmt(ours.median),
+            fmt(peer.median)
+        );
+    }
+    println!();
+    println!("| workload | unit | ours | {TLS_PEER} | ratio | spread ours / peer |");
+    println!("| --- | --- | ---: | ---: | ---: | --- |");
+    for (row, (ours, peer, ratio)) in rows.iter().zip(&summarized) {
+        println!(
+            "| {} | {} | {} | {} | {ratio:.2} | ±{:.0}% / ±{:.0}% |",
+            row.name,
+            row.unit,
+            fmt(ours.median),
+            fmt(peer.median),
+            ours.spread_pct() / 2.0,
+            peer.spread_pct() / 2.0,
+        );
+    }
 }
 
 /// How late a plain `std::thread::sleep` wakes on this machine (mean and
@@ -503,6 +676,20 @@ fn child(args: &[String]) {
                     || Tokio::block_on(async {}),
                     || Smol::block_on(async {}),
                 );
+            }
+        }
+        "fetch-tls" => {
+            let addr: SocketAddr = arg(2).parse().expect("address");
+            let ca = std::fs::read_to_string(arg(3)).expect("the CA file");
+            let n: u64 = arg(4).parse().expect("request count");
+            let config = tls::client_config(&ca);
+            let (path, len) = (server::PATH, server::BODY_LEN);
+            let k = 100.min(n.max(1));
+            match (arg(1), n) {
+                ("ours", 0) => Ours::block_on(async {}),
+                (_, 0) => Tokio::block_on(async {}),
+                ("ours", n) => drop(tls::fetch_ours(addr, path, config, len, n, k)),
+                (_, n) => drop(tls::fetch_hyper(addr, path, config, len, n, k)),
             }
         }
         other => panic!("unknown child workload {other:?}"),

@@ -55,6 +55,9 @@ fn cell(row: &Row, s: &[Summary], i: usize) -> String {
 }
 
 pub(crate) fn report(rows: &[Row]) {
+    if rows.is_empty() {
+        return; // only one-peer rows (fetch-tls-1k) were asked for
+    }
     println!();
     let summaries: Vec<Vec<Summary>> = rows
         .iter()
@@ -128,7 +131,7 @@ fn scaling(rows: &[Row], summaries: &[Vec<Summary>]) {
 }
 
 /// Three significant digits, no exponent.
-fn fmt(x: f64) -> String {
+pub(crate) fn fmt(x: f64) -> String {
     if x >= 100.0 {
         format!("{x:.0}")
     } else if x >= 10.0 {

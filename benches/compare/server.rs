@@ -1,6 +1,9 @@
 //! The HTTP peer for `fetch-1k`: nginx from Debian's packages when it is
 //! installed (started on a free loopback port with a config in a temp dir),
-//! otherwise a small std-thread server, and the report says which.
+//! otherwise a small std-thread server, and the report says which. nginx
+//! also serves HTTPS on a second port for `fetch-tls-1k`, with a
+//! certificate made by rcgen ([`crate::tls::Certificates`]); the fallback
+//! has no HTTPS.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -21,6 +24,8 @@ pub struct HttpPeer {
     pub addr: SocketAddr,
     /// `nginx` or `std-threads`.
     pub kind: &'static str,
+    /// nginx's HTTPS port and the CA that signed its certificate.
+    pub tls: Option<TlsEndpoint>,
     nginx: Option<(Child, PathBuf)>,
 }
 
@@ -35,6 +40,15 @@ impl HttpPeer {
             None => start_fallback(),
         }
     }
+}
+
+/// Where nginx serves the same file over HTTPS.
+#[derive(Debug, Clone)]
+pub struct TlsEndpoint {
+    /// The HTTPS port, on 127.0.0.1 (the certificate names the address).
+    pub addr: SocketAddr,
+    /// The CA certificate (PEM) that signed nginx's certificate.
+    pub ca_pem: String,
 }
 
 impl Drop for HttpPeer {
@@ -66,14 +80,22 @@ fn start_nginx(binary: &PathBuf) -> std::io::Result<HttpPeer> {
     let www = dir.join("www");
     std::fs::create_dir_all(&www)?;
     std::fs::write(www.join(&PATH[1..]), body())?;
-    let port = free_port();
+    let certificates = crate::tls::Certificates::generate();
+    std::fs::write(dir.join("cert.pem"), &certificates.leaf_pem)?;
+    std::fs::write(dir.join("key.pem"), &certificates.key_pem)?;
+    let (port, tls_port) = (free_port(), free_port());
     let d = dir.display();
+    // HTTPS: no session cache and no tickets, so that every connection is
+    // a full handshake whatever the client does.
     let config = format!(
         "daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\n\
          error_log {d}/error.log;\nevents {{ worker_connections 4096; }}\n\
          http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
          fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
-         server {{ listen 127.0.0.1:{port} backlog=4096; root {d}/www; }}\n}}\n"
+         server {{ listen 127.0.0.1:{port} backlog=4096; root {d}/www; }}\n\
+         server {{ listen 127.0.0.1:{tls_port} ssl backlog=4096; root {d}/www;\n\
+         ssl_certificate {d}/cert.pem; ssl_certificate_key {d}/key.pem;\n\
+         ssl_session_cache off; ssl_session_tickets off; }}\n}}\n"
     );
     std::fs::write(dir.join("nginx.conf"), config)?;
     let child = Command::new(binary)
@@ -87,12 +109,18 @@ fn start_nginx(binary: &PathBuf) -> std::io::Result<HttpPeer> {
         .stderr(Stdio::null())
         .spawn()?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let tls_addr = SocketAddr::from(([127, 0, 0, 1], tls_port));
     let peer = HttpPeer {
         addr,
         kind: "nginx",
+        tls: Some(TlsEndpoint {
+            addr: tls_addr,
+            ca_pem: certificates.ca_pem,
+        }),
         nginx: Some((child, dir)),
     };
     wait_until_accepting(addr)?;
+    wait_until_accepting(tls_addr)?;
     Ok(peer)
 }
 
@@ -138,6 +166,7 @@ fn start_fallback() -> HttpPeer {
     HttpPeer {
         addr,
         kind: "std-threads",
+        tls: None,
         nginx: None,
     }
 }

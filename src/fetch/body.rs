@@ -8,7 +8,7 @@
 //! the stream (0 = no limit), its idle timeout each wait for bytes, and its
 //! total timeout (`--timeout`) the whole exchange, body included.
 
-use http_client::{BodyStream, Client, Request};
+use http_client::{BodyStream, Client, Request, TlsInfo};
 
 /// A response head and its body, read a chunk at a time.
 #[derive(Debug)]
@@ -35,6 +35,11 @@ impl Download {
     /// The reason phrase.
     pub(crate) fn reason(&self) -> &str {
         self.stream.reason()
+    }
+
+    /// What the TLS session negotiated, for an `https://` response.
+    pub(crate) fn tls_info(&self) -> Option<&TlsInfo> {
+        self.stream.tls_info()
     }
 
     /// The declared body length, when the server sent one.

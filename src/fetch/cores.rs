@@ -90,8 +90,9 @@ pub(super) async fn fetch_on_cores(
         .spawn(move || {
             runtime::per_core(cores, |core| {
                 let inbox = inboxes.lock().unwrap_or_else(PoisonError::into_inner)[core].take();
-                let (shared, results) = (Rc::new(common.shared()), results.clone());
+                let (shared, results) = (common.shared(), results.clone());
                 async move {
+                    let shared = Rc::new(shared?);
                     let mut inbox = inbox.expect("each core takes its own inbox once");
                     let share = share(concurrency, cores, core);
                     fetch_all(&mut inbox, shared, share, Recorder::Send(results)).await

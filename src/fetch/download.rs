@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
-use http_client::{Error, Method, Request, Url};
+use http_client::{Error, Method, Request, TlsInfo, Url};
 
 use super::Shared;
 use super::body::Download;
@@ -39,6 +39,17 @@ impl Failure {
     }
 }
 
+/// A complete response, as one attempt saw it.
+struct Success {
+    status: u16,
+    /// Body bytes written.
+    bytes: u64,
+    /// The file written, if any.
+    file: Option<PathBuf>,
+    /// The TLS session's parameters, for an `https://` response.
+    tls: Option<TlsInfo>,
+}
+
 /// Fetches `entry`, retrying as the options allow.
 pub(crate) async fn download(entry: Entry, shared: &Shared) -> Outcome {
     let started = Instant::now();
@@ -64,10 +75,11 @@ pub(crate) async fn download(entry: Entry, shared: &Shared) -> Outcome {
         let result = attempt(&request, outcome.entry.index, last, shared).await;
         shared.counters.in_flight.fetch_sub(1, Relaxed);
         match result {
-            Ok((status, bytes, file)) => {
-                outcome.status = Some(status);
-                outcome.bytes = bytes;
-                outcome.file = file;
+            Ok(success) => {
+                outcome.status = Some(success.status);
+                outcome.bytes = success.bytes;
+                outcome.file = success.file;
+                outcome.tls = success.tls;
                 break;
             }
             Err(failure) => {
@@ -87,13 +99,14 @@ pub(crate) async fn download(entry: Entry, shared: &Shared) -> Outcome {
     outcome
 }
 
-/// One attempt: the status, the body bytes, and the file written.
+/// One attempt: the status, the body bytes, the file written, the TLS
+/// session.
 async fn attempt(
     request: &Request,
     index: usize,
     last: bool,
     shared: &Shared,
-) -> Result<(u16, u64, Option<PathBuf>), Failure> {
+) -> Result<Success, Failure> {
     let mut download = Download::start(&shared.client, request.clone())
         .await
         .map_err(|e| Failure {
@@ -101,6 +114,7 @@ async fn attempt(
             ..Failure::new(client_error(&e))
         })?;
     let status = download.status();
+    let tls = download.tls_info().cloned();
     let with_status = |message: String| Failure {
         status: Some(status),
         ..Failure::new(message)
@@ -153,7 +167,12 @@ async fn attempt(
     }
     let file = sink.path().map(|p| p.to_owned());
     let bytes = sink.finish().await.map_err(sink_failure)?;
-    Ok((status, bytes, file))
+    Ok(Success {
+        status,
+        bytes,
+        file,
+        tls,
+    })
 }
 
 fn sink_failure(error: SinkError) -> Failure {

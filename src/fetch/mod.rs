@@ -24,6 +24,12 @@
 //! thread reads the URLs, deals them out in turn and prints the outcomes as
 //! they come back.
 //!
+//! `https://` URLs go through the client's rustls, verified against the
+//! built-in roots, `$SSL_CERT_FILE` and `--cacert`; `-k` turns verification
+//! off (with one warning), and `--tls-info` reports each session. The demo
+//! (no URL) serves one page over HTTPS too, from a second [`DemoServer`]
+//! whose certificate is made at start-up and trusted for that run only.
+//!
 //! Exit status: 0 when every URL gave a complete response (any status
 //! code, unless `--fail`), 1 otherwise, 2 for bad arguments.
 
@@ -69,6 +75,10 @@ const DEMO_PAGES: [&str; 6] = [
     "/slow/3000",
     "/slow/200",
 ];
+
+/// The page fetched over HTTPS in the demo, from a second server whose
+/// certificate is made at start-up and trusted for that run only.
+const DEMO_HTTPS_PAGE: &str = "/hello";
 
 /// Runs `fetch` on the process's arguments and returns its exit status.
 ///
@@ -124,34 +134,53 @@ struct Common {
 impl Common {
     /// A core's own client and retry policy (neither is shared between
     /// threads) around the shared settings.
-    fn shared(&self) -> Shared {
+    fn shared(&self) -> Result<Shared, String> {
         let cli = &self.options.cli;
-        Shared {
-            client: build_client(&self.options),
+        Ok(Shared {
+            client: build_client(&self.options)?,
             options: self.options.clone(),
             hosts: self.hosts.clone(),
             retry: RetryPolicy::new(cli.retry, cli.retry_delay),
             counters: self.counters.clone(),
             single: self.single,
-        }
+        })
     }
 }
 
 /// Fetches every URL; true if all gave a complete response. `Err` for a
 /// problem found before any fetch (an input file that cannot be opened).
 async fn run(mut options: Options) -> Result<bool, String> {
-    let mut _demo = None; // keeps the demo server running until we return
+    let mut _demo = None; // keeps the demo servers running until we return
     if options.cli.urls.is_empty() && options.cli.input.is_none() {
         let server =
             DemoServer::start().map_err(|e| format!("cannot start the demo server: {e}"))?;
+        let https = DemoServer::start_https()
+            .map_err(|e| format!("cannot start the demo HTTPS server: {e}"))?;
         println!(
             "no URL given: fetching from the embedded demo server at http://{}",
             server.addr()
         );
+        println!(
+            "and over HTTPS at https://{}, whose certificate was made just now and is trusted for this run only",
+            https.addr()
+        );
         println!("(/slow/3000 answers after 3 s, past the demo's 1 s timeout)\n");
         options.cli.urls = DEMO_PAGES.iter().map(|p| server.url(p)).collect();
+        options.cli.urls.push(https.url(DEMO_HTTPS_PAGE));
         options.cli.timeout.get_or_insert(Duration::from_secs(1));
-        _demo = Some(server);
+        // The demo's certificate is a root for this run, beside --cacert.
+        let pem = https.certificate_pem().unwrap_or_default().as_bytes();
+        options
+            .cacert_pem
+            .get_or_insert_with(Vec::new)
+            .extend_from_slice(pem);
+        _demo = Some((server, https));
+    }
+    if options.cli.insecure {
+        eprintln!(
+            "fetch: warning: --insecure: server certificates are not verified; \
+             the connections are encrypted, but anyone on the path can impersonate the server"
+        );
     }
     let single = options.cli.input.is_none() && options.cli.urls.len() == 1;
     let mut source = UrlSource::new(
@@ -166,6 +195,7 @@ async fn run(mut options: Options) -> Result<bool, String> {
     let progress = show_progress.then(|| Progress::start(counters.clone(), single));
     let mut report = Report::new(
         options.cli.json,
+        options.cli.tls_info,
         options.destination == Destination::Stdout,
         source.input_name(),
     );
@@ -181,7 +211,7 @@ async fn run(mut options: Options) -> Result<bool, String> {
     let concurrency = common.options.concurrency;
     let cores = cores::count(common.options.cli.cores, concurrency);
     if cores == 1 {
-        let shared = Rc::new(common.shared());
+        let shared = Rc::new(common.shared()?);
         fetch_all(
             &mut source,
             shared,
@@ -289,7 +319,13 @@ impl Recorder {
     }
 }
 
-fn build_client(options: &Options) -> Client {
+/// The client the options ask for.
+///
+/// # Errors
+///
+/// A `--cacert` file that holds no usable certificate (already checked by
+/// [`Cli::into_options`], so only a demo certificate could fail here).
+fn build_client(options: &Options) -> Result<Client, String> {
     let cli = &options.cli;
     let mut builder = Client::builder().max_body_bytes(options.max_body_bytes);
     if let Some(t) = cli.timeout {
@@ -304,7 +340,14 @@ fn build_client(options: &Options) -> Client {
     if let Some(n) = cli.max_redirects {
         builder = builder.max_redirects(n);
     }
-    builder.build()
+    if let Some(pem) = &options.cacert_pem {
+        // Checked when the options were made (and the demo's own is good).
+        builder = match builder.add_root_certificate(pem) {
+            Ok(builder) => builder,
+            Err(error) => return Err(format!("--cacert: {error}")),
+        };
+    }
+    Ok(builder.danger_accept_invalid_certs(cli.insecure).build())
 }
 
 /// Counts the download tasks still running, so the loop can wait for the

@@ -11,6 +11,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use http_client::TlsInfo;
 use indicatif::ProgressBar;
 use serde_json::json;
 
@@ -38,6 +39,8 @@ pub(crate) struct Outcome {
     pub(crate) file: Option<PathBuf>,
     /// Whether to report nothing (stdout was closed under the body).
     pub(crate) quiet: bool,
+    /// The TLS session of the complete response, for an `https://` URL.
+    pub(crate) tls: Option<TlsInfo>,
 }
 
 impl Outcome {
@@ -53,6 +56,7 @@ impl Outcome {
             failed: false,
             file: None,
             quiet: false,
+            tls: None,
         }
     }
 
@@ -68,6 +72,8 @@ impl Outcome {
 #[derive(Debug)]
 pub(crate) struct Report {
     json: bool,
+    /// `--tls-info`: each line tells the URL's TLS session.
+    tls_info: bool,
     /// Human lines go to stderr (stdout carries a body).
     to_stderr: bool,
     /// The name of `--input`, for bad-line messages.
@@ -90,9 +96,15 @@ pub(crate) struct Report {
 
 impl Report {
     /// An empty report; `to_stderr` when stdout carries a body.
-    pub(crate) fn new(json: bool, to_stderr: bool, input_name: Option<&str>) -> Report {
+    pub(crate) fn new(
+        json: bool,
+        tls_info: bool,
+        to_stderr: bool,
+        input_name: Option<&str>,
+    ) -> Report {
         Report {
             json,
+            tls_info,
             to_stderr,
             input_name: input_name.unwrap_or("input").to_owned(),
             stdout_closed: false,
@@ -149,7 +161,11 @@ impl Report {
             );
             self.print(true, &text);
         } else {
-            let text = human_line(outcome);
+            let mut text = human_line(outcome);
+            if let Some(tls) = outcome.tls.as_ref().filter(|_| self.tls_info) {
+                text.push(' ');
+                text.push_str(&tls_text(tls));
+            }
             self.print(self.to_stderr, &text);
         }
     }
@@ -166,8 +182,21 @@ impl Report {
             "file": outcome.file.as_ref().map(|f| f.display().to_string()),
             "errors": outcome.errors,
         });
-        if let (Some(line), Some(map)) = (bad_line, object.as_object_mut()) {
-            map.insert("line".into(), line.into());
+        if let Some(map) = object.as_object_mut() {
+            if let Some(line) = bad_line {
+                map.insert("line".into(), line.into());
+            }
+            if self.tls_info {
+                let tls = outcome.tls.as_ref().map(|tls| {
+                    json!({
+                        "protocol": tls.protocol,
+                        "cipher_suite": tls.cipher_suite,
+                        "subject": tls.subject,
+                        "issuer": tls.issuer,
+                    })
+                });
+                map.insert("tls".into(), tls.into());
+            }
         }
         object.to_string()
     }
@@ -279,6 +308,15 @@ pub(crate) fn human_line(outcome: &Outcome) -> String {
         line.push(')');
     }
     line
+}
+
+/// `[TLSv1.3 TLS13_AES_256_GCM_SHA384 subject: CN=localhost]`, the
+/// `--tls-info` part of a human line.
+pub(crate) fn tls_text(tls: &TlsInfo) -> String {
+    format!(
+        "[{} {} subject: {}]",
+        tls.protocol, tls.cipher_suite, tls.subject
+    )
 }
 
 fn millis(duration: Duration) -> f64 {

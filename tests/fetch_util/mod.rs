@@ -16,7 +16,9 @@ mod scripted;
 mod servers;
 
 pub use scripted::{Scripted, Step, reply};
-pub use servers::{ServerProcess, find_program, require_program, start_nginx, start_python};
+pub use servers::{
+    ServerProcess, find_program, require_program, start_nginx, start_nginx_tls, start_python,
+};
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

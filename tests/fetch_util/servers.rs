@@ -82,8 +82,23 @@ fn start_server(what: &str, mut command: impl FnMut(u16) -> Command) -> ServerPr
 /// nginx serving `root`, one foreground process, every file it writes
 /// under `tmp`.
 pub fn start_nginx(tmp: &Path, root: &Path) -> ServerProcess {
+    start_nginx_with(tmp, root, "")
+}
+
+/// nginx serving `root` over HTTPS, with the certificate and key (PEM)
+/// already written to `tmp/cert.pem` and `tmp/key.pem`.
+pub fn start_nginx_tls(tmp: &Path, root: &Path) -> ServerProcess {
+    let t = tmp.display();
+    let ssl = format!(
+        " ssl;\n        ssl_certificate {t}/cert.pem;\n        ssl_certificate_key {t}/key.pem"
+    );
+    start_nginx_with(tmp, root, &ssl)
+}
+
+/// nginx with `listen` followed by `listen_extra` (` ssl; ...`).
+fn start_nginx_with(tmp: &Path, root: &Path, listen_extra: &str) -> ServerProcess {
     let nginx = require_program("nginx", "nginx-light");
-    let (tmp, root) = (tmp.to_owned(), root.to_owned());
+    let (tmp, root, listen_extra) = (tmp.to_owned(), root.to_owned(), listen_extra.to_owned());
     start_server("nginx", move |port| {
         let t = tmp.display();
         let conf = tmp.join("nginx.conf");
@@ -104,7 +119,7 @@ http {{
     scgi_temp_path {t}/scgi;
     default_type application/octet-stream;
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{listen_extra};
         root {root};
     }}
 }}

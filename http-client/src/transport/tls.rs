@@ -527,6 +527,18 @@ impl io::Write for SyncIo<'_, '_, '_> {
         }
     }
 
+    /// rustls hands `write_tls` every queued record at once (a handshake
+    /// flight is several): one `sendmsg` for them all, not one `send` per
+    /// record as the default `write_vectored` would make.
+    #[cfg(feature = "futures-io")]
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let tcp = Pin::new(&mut *self.tcp);
+        match futures_io::AsyncWrite::poll_write_vectored(tcp, self.cx, bufs) {
+            Poll::Ready(result) => result,
+            Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
+        }
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         Ok(()) // the kernel sends what it was given
     }
