@@ -12,6 +12,7 @@
 
 #[cfg(feature = "futures-io")]
 mod futures_io;
+mod spare;
 mod wire;
 
 pub(crate) use wire::{Deadline, Wire};

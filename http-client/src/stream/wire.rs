@@ -4,8 +4,8 @@
 //! head parser, then hands it to the [`BodyStream`](crate::BodyStream),
 //! which decodes the body in place.
 //!
-//! The buffer is allocated once per response, at [`READ_BUFFER`] bytes, and
-//! never grows: a read fills it only when everything before has been
+//! The buffer is taken once per response, at [`READ_BUFFER`] bytes (a spare
+//! one from this thread when there is one, `spare.rs`), and never grows: a read fills it only when everything before has been
 //! consumed, so memory per stream is this buffer, whatever the server sends.
 //!
 //! Over TLS, the end of the stream comes in two kinds: after the server's
@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use runtime::time::{Sleep, sleep};
 
+use super::spare;
 use crate::transport::Transport;
 use crate::{Error, IoPhase, ParsePhase, Result, TimeoutPhase};
 
@@ -65,8 +66,14 @@ pub(crate) struct Wire {
     tls_info: Option<crate::TlsInfo>,
 }
 
+impl Drop for Wire {
+    fn drop(&mut self) {
+        spare::give_back(std::mem::take(&mut self.buf));
+    }
+}
+
 impl Wire {
-    /// Wraps a connected socket; allocates the read buffer.
+    /// Wraps a connected socket; takes a read buffer.
     pub(crate) fn new(
         stream: Transport,
         authority: String,
@@ -78,7 +85,7 @@ impl Wire {
         Wire {
             stream: Some(stream),
             authority,
-            buf: vec![0; READ_BUFFER].into_boxed_slice(),
+            buf: spare::take(),
             start: 0,
             end: 0,
             idle,
