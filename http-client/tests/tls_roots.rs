@@ -3,9 +3,10 @@
 //! loaded fails each `https://` request with a message naming the variable
 //! and the file, while `http://` requests still work.
 //!
-//! The variable is read once per process, so each case runs in a child
-//! process of this test binary (the `#[ignore]`d `child` test, run with
-//! `--ignored --exact`) with the variable set.
+//! The variable is read once per process, so each case runs its fetches in
+//! a child process: the same test binary, running the same test (`--exact`)
+//! with the variable set, which the test sees and takes as its cue to be
+//! the child. No separate test exists only to be run by another.
 
 #![cfg(feature = "tls")]
 
@@ -25,21 +26,15 @@ use util::{ScriptedServer, Step, watchdog};
 /// The URLs the child fetches, `;`-separated.
 const URLS: &str = "TLS_ROOTS_CHILD_URLS";
 
-/// Runs the `child` test in a new process with `SSL_CERT_FILE=cert_file`;
-/// returns its output, failing if it fails.
-fn run_child(cert_file: &str, urls: &[String]) -> String {
+/// Runs test `test` again in a new process with `SSL_CERT_FILE=cert_file`
+/// and the URLs to fetch; returns its output, failing if it fails.
+fn run_child(test: &str, cert_file: &str, urls: &[String]) -> String {
     let exe = env::current_exe().expect("the test binary");
     let output = watchdog(Duration::from_secs(30), {
-        let (cert_file, urls) = (cert_file.to_owned(), urls.join(";"));
+        let (test, cert_file, urls) = (test.to_owned(), cert_file.to_owned(), urls.join(";"));
         move || {
             Command::new(exe)
-                .args([
-                    "--ignored",
-                    "--exact",
-                    "child",
-                    "--nocapture",
-                    "--test-threads=1",
-                ])
+                .args(["--exact", &test, "--nocapture", "--test-threads=1"])
                 .env("SSL_CERT_FILE", cert_file)
                 .env(URLS, urls)
                 .stdin(Stdio::null())
@@ -57,12 +52,13 @@ fn run_child(cert_file: &str, urls: &[String]) -> String {
     stdout
 }
 
-/// In the child: fetches each URL with `connect`, `send` and
-/// `read_to_end`, and prints one line per URL: `OK <body>` or `ERR <error>`.
-#[test]
-#[ignore = "run by the other tests of this file in a child process"]
-fn child() {
-    let urls = env::var(URLS).expect("run by the other tests, which set the URLs");
+/// In a child (the URLs are set): fetches each URL with `connect`, `send`
+/// and `read_to_end`, prints one line per URL (`OK <body>` or `ERR
+/// <error>`) and returns true. In the parent, returns false at once.
+fn ran_as_child() -> bool {
+    let Ok(urls) = env::var(URLS) else {
+        return false;
+    };
     let lines = runtime::block_on(async move {
         let mut lines = Vec::new();
         for url in urls.split(';') {
@@ -79,15 +75,19 @@ fn child() {
         }
         lines
     });
-    // After the harness's "test child ... " on a line of its own.
+    // After the harness's "test NAME ... " on a line of its own.
     println!();
     for line in lines {
         println!("{line}");
     }
+    true
 }
 
 #[test]
 fn ssl_cert_file_adds_roots_for_connect() {
+    if ran_as_child() {
+        return;
+    }
     let dir = TempDir::new("ssl-cert-file");
     let bundle = dir.path().join("bundle.pem");
     // A bundle as systems ship them: text around the certificates.
@@ -99,19 +99,30 @@ fn ssl_cert_file_adds_roots_for_connect() {
             TlsStep::CloseNotify,
         ],
     );
-    let stdout = run_child(bundle.to_str().unwrap(), &[server.url("/")]);
+    let stdout = run_child(
+        "ssl_cert_file_adds_roots_for_connect",
+        bundle.to_str().unwrap(),
+        &[server.url("/")],
+    );
     assert!(stdout.contains("\nOK trusted\n"), "{stdout}");
 }
 
 #[test]
 fn an_unreadable_ssl_cert_file_fails_https_only() {
+    if ran_as_child() {
+        return;
+    }
     let dir = TempDir::new("ssl-cert-file");
     let missing = dir.path().join("missing.pem");
     let http = ScriptedServer::once(vec![Step::write(
         "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nplain",
     )]);
     let urls = [http.url("/"), "https://127.0.0.1:9/".to_owned()];
-    let stdout = run_child(missing.to_str().unwrap(), &urls);
+    let stdout = run_child(
+        "an_unreadable_ssl_cert_file_fails_https_only",
+        missing.to_str().unwrap(),
+        &urls,
+    );
     assert!(stdout.contains("\nOK plain\n"), "{stdout}");
     let want = format!(
         "\nERR could not load root certificates from SSL_CERT_FILE={}: no such file or directory\n",
