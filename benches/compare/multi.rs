@@ -3,9 +3,12 @@
 //! over two threads, the way each runtime spreads work over cores.
 //!
 //! * ours: [`runtime::per_core`]`(2)`, a runtime per thread; for echo each
-//!   core has its own `bind_reuse_port` listener on one port (the kernel
-//!   deals the connections) and runs half the clients; for fetch each core
-//!   runs half the workers. Nothing moves between cores.
+//!   core is pinned to its CPU (`PerCore::pin_threads`) and has its own
+//!   `bind_reuse_port` listener on one port, which the kernel hands the
+//!   connections whose packets arrive on that CPU (`SO_INCOMING_CPU`; over
+//!   loopback, the connections made by that core's clients), and runs half
+//!   the clients; for fetch each core runs half the workers. Nothing moves
+//!   between cores.
 //! * tokio: a `multi_thread` runtime with 2 workers; one listener, tasks
 //!   spawned with `tokio::spawn` and balanced by work stealing.
 //! * smol (echo only): one `smol::Executor` run by 2 threads, tasks spawned
@@ -74,7 +77,7 @@ fn echo_result(clients: u64, rounds: u64, elapsed: Duration, mut rtts: Vec<f64>)
     )
 }
 
-/// `echo-mt` on ours: a core per thread, each with its own listener on
+/// `echo-mt` on ours: a pinned core per CPU, each with its own listener on
 /// one port and half the clients. Returns (msg/s, p99 µs).
 pub fn echo_ours(clients: u64, rounds: u64) -> (f64, f64) {
     let first = Mutex::new(None::<SocketAddr>);
@@ -82,7 +85,9 @@ pub fn echo_ours(clients: u64, rounds: u64) -> (f64, f64) {
     let started = Barrier::new(THREADS);
     // Cores whose clients are done, and the wake for those waiting on it.
     let (done, all_done) = (AtomicU64::new(0), runtime::sync::Notify::new());
-    let per_core = runtime::per_core(THREADS, |core| {
+    // Pinned: each core's listener then gets the connections made on its
+    // CPU (`SO_INCOMING_CPU`), so a client and its server share a core.
+    let per_core = runtime::PerCore::new(THREADS).pin_threads(true).run(|core| {
         let (first, bound, started) = (&first, &bound, &started);
         let (done, all_done) = (&done, &all_done);
         async move {

@@ -154,7 +154,7 @@ pub use combinators::{
 };
 pub use coop::BUDGET;
 pub use executor::{BATCH, JoinError, JoinHandle};
-pub use per_core::{PerCore, per_core};
+pub use per_core::{PerCore, per_core, pinned_cpu};
 pub use runtime::{Builder, Runtime, block_on, spawn, spawn_blocking, stats};
 pub use stats::Stats;
 

@@ -1,8 +1,8 @@
 //! The system calls std cannot make for us, in one place, so that a port to
 //! another Unix is one file: sockets that are non-blocking from birth, a
 //! connect that does not wait, a socket's pending error, accepting straight
-//! into non-blocking mode, `SO_REUSEPORT`, sends that never raise `SIGPIPE`,
-//! and a zero-timeout `poll(2)` for the true readiness of a descriptor. All
+//! into non-blocking mode, `SO_REUSEPORT` and `SO_INCOMING_CPU`, sends that
+//! never raise `SIGPIPE`, and a zero-timeout `poll(2)` for the true readiness of a descriptor. All
 //! through `rustix`, with no `unsafe`.
 //!
 //! Tested on Linux; the `cfg` branches for the BSDs and macOS follow their
@@ -122,15 +122,34 @@ pub(crate) fn accept(fd: impl AsFd) -> io::Result<(OwnedFd, SocketAddr)> {
     Ok((conn, addr))
 }
 
+/// How a listener shares its port: not at all, or with `SO_REUSEPORT`,
+/// optionally preferring the connections that arrive on one CPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PortSharing {
+    /// This socket alone may bind the port.
+    Exclusive,
+    /// `SO_REUSEPORT`, and `SO_INCOMING_CPU` set to the CPU if given (best
+    /// effort: a kernel that refuses it deals connections by hash).
+    Reuse { incoming_cpu: Option<usize> },
+}
+
 /// A listening socket: non-blocking, close-on-exec, `SO_REUSEADDR` (so a
-/// restarted server can bind a port in `TIME_WAIT`), optionally
-/// `SO_REUSEPORT`, with room for `backlog` connections that completed the
-/// handshake but were not accepted yet.
-pub(crate) fn listener(addr: &SocketAddr, backlog: i32, reuse_port: bool) -> io::Result<OwnedFd> {
+/// restarted server can bind a port in `TIME_WAIT`), shared as `sharing`
+/// says (set before `bind`, so no connection is dealt before it holds),
+/// with room for `backlog` connections that completed the handshake but
+/// were not accepted yet.
+pub(crate) fn listener(
+    addr: &SocketAddr,
+    backlog: i32,
+    sharing: PortSharing,
+) -> io::Result<OwnedFd> {
     let fd = stream_socket(addr)?;
     rustix::net::sockopt::set_socket_reuseaddr(&fd, true)?;
-    if reuse_port {
+    if let PortSharing::Reuse { incoming_cpu } = sharing {
         set_reuse_port(&fd)?;
+        if let Some(cpu) = incoming_cpu {
+            let _best_effort = set_incoming_cpu(&fd, cpu);
+        }
     }
     rustix::net::bind(&fd, addr)?;
     rustix::net::listen(&fd, backlog)?;
@@ -168,6 +187,25 @@ fn set_reuse_port(_fd: impl AsFd) -> io::Result<()> {
     Err(io::Error::new(
         io::ErrorKind::Unsupported,
         "SO_REUSEPORT is not supported on this platform; bind one listener and share it",
+    ))
+}
+
+/// `SO_INCOMING_CPU` on a listener: among the `SO_REUSEPORT` listeners of
+/// one port, the kernel (Linux 6.1 and later) gives a new connection to the
+/// one whose CPU matches the CPU that processed the connection's first
+/// packet, so the connection's packets and its task share a CPU.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn set_incoming_cpu(fd: impl AsFd, cpu: usize) -> io::Result<()> {
+    let cpu = u32::try_from(cpu)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "CPU number out of range"))?;
+    Ok(rustix::net::sockopt::set_socket_incoming_cpu(fd, cpu)?)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) fn set_incoming_cpu(_fd: impl AsFd, _cpu: usize) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "SO_INCOMING_CPU is Linux only: connections are dealt to listeners by hash here",
     ))
 }
 

@@ -55,3 +55,84 @@ fn a_plain_listener_keeps_its_port_to_itself() {
         });
     });
 }
+
+/// Whether this kernel picks among `SO_REUSEPORT` listeners by
+/// `SO_INCOMING_CPU` (Linux 6.1 and later).
+fn kernel_steers_by_incoming_cpu() -> bool {
+    let Ok(release) = std::fs::read_to_string("/proc/sys/kernel/osrelease") else {
+        return false;
+    };
+    let mut numbers = release
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|n| n.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (numbers.next().unwrap_or(0), numbers.next().unwrap_or(0));
+    (major, minor) >= (6, 1)
+}
+
+/// On pinned cores, each core's `bind_reuse_port` listener gets exactly
+/// the connections made from that core: a loopback SYN is processed on the
+/// sender's CPU, and the listener asked for that CPU's connections.
+#[test]
+fn pinned_cores_accept_the_connections_made_on_their_cpu() {
+    const CLIENTS: usize = 20;
+    let two_cpus = std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
+    if !two_cpus || !kernel_steers_by_incoming_cpu() {
+        println!("skipped: needs 2 CPUs and Linux 6.1 or later");
+        return;
+    }
+    watchdog(30, || {
+        let first = std::sync::Mutex::new(None);
+        let bound = std::sync::Barrier::new(2);
+        let per_core = runtime::PerCore::new(2).pin_threads(true).run(|core| {
+            let (first, bound) = (&first, &bound);
+            async move {
+                runtime::pinned_cpu()?;
+                // Both listeners exist before any connection is made (the
+                // barrier runs before this core has a task to stall).
+                let listener = if core == 0 {
+                    let listener = TcpListener::bind_reuse_port("127.0.0.1:0").unwrap();
+                    *first.lock().unwrap() = Some(listener.local_addr().unwrap());
+                    bound.wait();
+                    listener
+                } else {
+                    bound.wait();
+                    TcpListener::bind_reuse_port(first.lock().unwrap().unwrap()).unwrap()
+                };
+                let addr = listener.local_addr().unwrap();
+                let acceptor = runtime::spawn(async move {
+                    let mut peers = Vec::new();
+                    // Until this core's share arrived, or 3 s without one.
+                    while peers.len() < CLIENTS {
+                        match timeout(Duration::from_secs(3), listener.accept()).await {
+                            Ok(conn) => peers.push(conn.unwrap().1.port()),
+                            Err(_) => break,
+                        }
+                    }
+                    peers
+                });
+                let mut clients = Vec::new();
+                for _ in 0..CLIENTS {
+                    clients.push(TcpStream::connect(addr).await.unwrap());
+                }
+                let mut mine: Vec<u16> = clients
+                    .iter()
+                    .map(|c| c.local_addr().unwrap().port())
+                    .collect();
+                let mut accepted = acceptor.await.unwrap();
+                mine.sort_unstable();
+                accepted.sort_unstable();
+                Some((mine, accepted))
+            }
+        });
+        for (core, result) in per_core.into_iter().enumerate() {
+            let Some((mine, accepted)) = result else {
+                println!("skipped: core {core} could not be pinned");
+                return;
+            };
+            assert_eq!(
+                accepted, mine,
+                "core {core} accepted other connections than its own clients'"
+            );
+        }
+    });
+}

@@ -15,7 +15,7 @@ use super::resolve::each_addr;
 use crate::io::{Async, Waiter};
 use crate::reactor::Direction;
 use crate::reactor::Ticket;
-use crate::sys;
+use crate::sys::{self, PortSharing};
 
 /// Backlog of [`TcpListener::bind`]: connections the kernel completes and
 /// queues before `accept` takes them (capped by `net.core.somaxconn`).
@@ -100,13 +100,23 @@ impl TcpListener {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn bind_with_backlog(addr: impl ToSocketAddrs, backlog: i32) -> io::Result<TcpListener> {
-        each_addr(addr, |addr| TcpListener::listen(addr, backlog, false))
+        each_addr(addr, |addr| {
+            TcpListener::listen(addr, backlog, PortSharing::Exclusive)
+        })
     }
 
     /// Like [`bind`](TcpListener::bind), with `SO_REUSEPORT` set before
     /// binding: several listeners (one per core, each on its own runtime)
     /// may bind the same address, and the kernel spreads incoming
     /// connections over them. Every listener on the port must set it.
+    ///
+    /// On a core pinned by [`PerCore::pin_threads`](crate::PerCore::pin_threads)
+    /// (Linux), the listener also prefers the connections whose packets
+    /// arrive on that core's CPU ([`set_incoming_cpu`](TcpListener::set_incoming_cpu)
+    /// with [`pinned_cpu`](crate::pinned_cpu)): a connection's packets,
+    /// wakeups and task then stay on one CPU, with no wakeup crossing to
+    /// another. Unpinned, the kernel deals connections by a hash of their
+    /// addresses.
     ///
     /// # Errors
     ///
@@ -128,13 +138,44 @@ impl TcpListener {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn bind_reuse_port(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        let incoming_cpu = crate::pinned_cpu();
         each_addr(addr, |addr| {
-            TcpListener::listen(addr, DEFAULT_BACKLOG, true)
+            TcpListener::listen(addr, DEFAULT_BACKLOG, PortSharing::Reuse { incoming_cpu })
         })
     }
 
-    fn listen(addr: &SocketAddr, backlog: i32, reuse_port: bool) -> io::Result<TcpListener> {
-        let fd = sys::listener(addr, backlog, reuse_port)?;
+    /// Asks the kernel to give this `SO_REUSEPORT` listener the new
+    /// connections whose first packet CPU `cpu` processes
+    /// (`SO_INCOMING_CPU`; Linux 6.1 and later honour it when choosing
+    /// among the listeners of a port, older kernels deal by hash).
+    /// [`bind_reuse_port`](TcpListener::bind_reuse_port) does this itself
+    /// on a core pinned by [`PerCore::pin_threads`](crate::PerCore::pin_threads);
+    /// call it when you pin threads yourself.
+    ///
+    /// # Errors
+    ///
+    /// `Unsupported` off Linux; `InvalidInput` for a CPU number the kernel
+    /// cannot hold.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::TcpListener;
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind_reuse_port("127.0.0.1:0")?;
+    ///     # #[cfg(target_os = "linux")]
+    ///     listener.set_incoming_cpu(0)?;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn set_incoming_cpu(&self, cpu: usize) -> io::Result<()> {
+        sys::set_incoming_cpu(self, cpu)
+    }
+
+    fn listen(addr: &SocketAddr, backlog: i32, sharing: PortSharing) -> io::Result<TcpListener> {
+        let fd = sys::listener(addr, backlog, sharing)?;
         // Connections that arrived before registration are reported by
         // epoll at once, so there is no need to try `accept` first.
         let listener = std::net::TcpListener::from(fd);

@@ -48,6 +48,8 @@
 
 mod affinity;
 
+pub use affinity::pinned_cpu;
+
 use std::future::Future;
 use std::num::NonZeroUsize;
 use std::panic::resume_unwind;
@@ -127,6 +129,11 @@ impl PerCore {
     /// Pins core `i`'s thread to the `i`-th CPU the process may use
     /// (wrapping around), where the platform allows; never an error.
     /// Linux only today; elsewhere it does nothing.
+    ///
+    /// On a pinned core, [`pinned_cpu`] tells the CPU, and
+    /// [`TcpListener::bind_reuse_port`](crate::net::TcpListener::bind_reuse_port)
+    /// asks the kernel for the connections whose packets that CPU handles,
+    /// so a connection's packets, wakeups and task all stay on one CPU.
     pub fn pin_threads(mut self, pin: bool) -> PerCore {
         self.pin = pin;
         self
