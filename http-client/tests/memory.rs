@@ -39,7 +39,9 @@ fn a_50_mb_body_streams_through_one_buffer() {
         assert_eq!(stream.content_length(), Some(BODY));
         let capacity = stream.buffer_capacity();
         let (mut received, mut chunks, mut largest) = (0u64, 0u64, 0);
+        let mut first = None;
         while let Some(chunk) = stream.chunk().await.expect("a chunk") {
+            first.get_or_insert(chunk.len());
             assert!(chunk.len() <= capacity, "a chunk of {} bytes", chunk.len());
             let mut at = (received % PATTERN_LEN as u64) as usize;
             let mut rest = chunk;
@@ -55,7 +57,11 @@ fn a_50_mb_body_streams_through_one_buffer() {
             chunks += 1;
             largest = largest.max(chunk.len());
         }
-        assert_eq!(stream.buffer_capacity(), capacity, "the buffer grew");
+        assert_eq!(stream.buffer_capacity(), capacity, "the capacity changed");
+        // The buffer starts small (the head and the first body bytes fit
+        // in 16 KiB) and grows once the server sends more than that.
+        assert!(first.unwrap() <= 16 * 1024, "first chunk {first:?}");
+        assert!(largest > 16 * 1024, "the buffer never grew: {largest}");
         (received, chunks, largest, capacity)
     });
     let growth = peak_rss().saturating_sub(peak_before);

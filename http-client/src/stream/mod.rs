@@ -261,8 +261,9 @@ impl BodyStream {
         self.decoder.length()
     }
 
-    /// The size of the stream's read buffer: no chunk is longer, and the
-    /// stream never holds more body than this.
+    /// The most the stream's read buffer holds (64 KiB; it starts at
+    /// 16 KiB and grows once, to this, when a read fills it): no chunk is
+    /// longer, and the stream never holds more body than this.
     ///
     /// # Examples
     ///

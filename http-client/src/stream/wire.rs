@@ -4,9 +4,13 @@
 //! head parser, then hands it to the [`BodyStream`](crate::BodyStream),
 //! which decodes the body in place.
 //!
-//! The buffer is taken once per response, at [`READ_BUFFER`] bytes (a spare
-//! one from this thread when there is one, `spare.rs`), and never grows: a read fills it only when everything before has been
-//! consumed, so memory per stream is this buffer, whatever the server sends.
+//! The buffer starts at [`FIRST_READ_BUFFER`] bytes (or is a spare
+//! [`READ_BUFFER`]-byte one from this thread, `spare.rs`) and grows once, to
+//! [`READ_BUFFER`], when a read fills it: a small response never pays for
+//! allocating and zeroing 64 KiB, a large download reads 64 KiB at a time.
+//! A read fills the buffer only when everything before has been consumed,
+//! so memory per stream is at most [`READ_BUFFER`], whatever the server
+//! sends.
 //!
 //! Over TLS, the end of the stream comes in two kinds: after the server's
 //! `close_notify` (clean), or without it, which the TLS stream reports as
@@ -31,6 +35,11 @@ use crate::{Error, IoPhase, ParsePhase, Result, TimeoutPhase};
 /// the longest slice [`BodyStream::chunk`](crate::BodyStream::chunk) returns.
 pub(crate) const READ_BUFFER: usize = 64 * 1024;
 
+/// Size a stream's read buffer starts at, unless a spare full-size one is
+/// at hand: one TLS record's worth, more than most responses' heads and
+/// small bodies need.
+pub(crate) const FIRST_READ_BUFFER: usize = 16 * 1024;
+
 /// A deadline for the whole exchange, from [`Client`](crate::Client).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Deadline {
@@ -47,7 +56,8 @@ pub(crate) struct Wire {
     stream: Option<Transport>,
     /// `host:port`, for error messages.
     authority: String,
-    /// [`READ_BUFFER`] bytes; `buf[start..end]` is input not yet consumed.
+    /// [`FIRST_READ_BUFFER`] or [`READ_BUFFER`] bytes; `buf[start..end]` is
+    /// input not yet consumed.
     buf: Box<[u8]>,
     start: usize,
     end: usize,
@@ -85,7 +95,7 @@ impl Wire {
         Wire {
             stream: Some(stream),
             authority,
-            buf: spare::take(),
+            buf: spare::take().unwrap_or_else(|| vec![0; FIRST_READ_BUFFER].into()),
             start: 0,
             end: 0,
             idle,
@@ -140,7 +150,7 @@ impl Wire {
 
     /// The buffer's size.
     pub(crate) fn capacity(&self) -> usize {
-        self.buf.len()
+        READ_BUFFER
     }
 
     /// Closes the socket (the response is over, or failed).
@@ -174,6 +184,11 @@ impl Wire {
         let Some(stream) = &mut self.stream else {
             return Poll::Ready(Err(self.io_error(io::ErrorKind::NotConnected.into())));
         };
+        if self.end == self.buf.len() && self.buf.len() < READ_BUFFER {
+            // The last read filled the small buffer: more is coming than it
+            // holds, so trade it for a full-size one (nothing is unconsumed).
+            self.buf = spare::take().unwrap_or_else(|| vec![0; READ_BUFFER].into());
+        }
         (self.start, self.end) = (0, 0);
         // Checked before each read too, not only while waiting: a server
         // that keeps the socket full would otherwise never meet the deadline.

@@ -62,7 +62,7 @@ pub async fn collect(mut stream: BodyStream) -> Result<Fetched> {
         );
         body.extend_from_slice(chunk);
     }
-    assert_eq!(stream.buffer_capacity(), capacity, "the buffer grew");
+    assert_eq!(stream.buffer_capacity(), capacity, "the capacity changed");
     Ok(Fetched {
         version: stream.version(),
         status: stream.status(),
