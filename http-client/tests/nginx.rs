@@ -16,11 +16,10 @@ mod util;
 use std::fs;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use http_client::{Request, Url, Version};
-use util::process::{ChildGuard, TempDir, find_program, free_port, wait_until_accepts};
+use util::process::{ChildGuard, TempDir};
 use util::{client, watchdog};
 
 const SMALL: usize = 1024;
@@ -30,10 +29,7 @@ const CONCURRENT: usize = 100;
 #[test]
 #[ignore = "needs nginx-light"]
 fn nginx_serves_files_to_the_client() {
-    let nginx = find_program("nginx", &["/usr/sbin", "/usr/local/sbin"]).expect(
-        "nginx is not installed (on PATH, /usr/sbin or /usr/local/sbin): install it \
-         (Debian: apt-get install nginx-light), or run without --include-ignored",
-    );
+    let nginx = util::nginx::binary();
     watchdog(Duration::from_secs(90), move || {
         let tmp = TempDir::new("nginx");
         let root = tmp.path().join("www");
@@ -45,70 +41,20 @@ fn nginx_serves_files_to_the_client() {
     });
 }
 
-/// The config: one foreground process (`master_process off`, so the child
-/// is nginx itself and killing it stops everything), and every file it
-/// writes — pid, logs, temp paths — under `tmp`.
-fn config(tmp: &Path, root: &Path, port: u16) -> String {
+/// nginx serving `root` on one free port, logging to `access.log`.
+fn start_nginx(nginx: &Path, tmp: &Path, root: &Path) -> (SocketAddr, ChildGuard) {
     let t = tmp.display();
-    format!(
-        "daemon off;
-master_process off;
-worker_processes 1;
-pid {t}/nginx.pid;
-error_log {t}/error.log info;
-events {{
-    worker_connections 512;
-}}
-http {{
-    access_log {t}/access.log;
-    client_body_temp_path {t}/client_body;
-    proxy_temp_path {t}/proxy;
-    fastcgi_temp_path {t}/fastcgi;
-    uwsgi_temp_path {t}/uwsgi;
-    scgi_temp_path {t}/scgi;
-    default_type application/octet-stream;
+    let ([addr], child) = util::nginx::start(nginx, tmp, |[port]| {
+        format!(
+            "    access_log {t}/access.log;
     server {{
         listen 127.0.0.1:{port};
         root {root};
-    }}
-}}
-",
-        root = root.display()
-    )
-}
-
-/// Starts nginx on a free port; retries with another port if the one
-/// picked was taken in the meantime.
-fn start_nginx(nginx: &Path, tmp: &Path, root: &Path) -> (SocketAddr, ChildGuard) {
-    let conf = tmp.join("nginx.conf");
-    let error_log = tmp.join("error.log");
-    let mut failures = Vec::new();
-    for _ in 0..3 {
-        let port = free_port();
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        fs::write(&conf, config(tmp, root, port)).unwrap();
-        let child = Command::new(nginx)
-            .arg("-p")
-            .arg(tmp)
-            .arg("-c")
-            .arg(&conf)
-            .arg("-e")
-            .arg(&error_log)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting nginx");
-        let mut child = ChildGuard::new(child);
-        match wait_until_accepts(addr, &mut child, Duration::from_secs(10)) {
-            Ok(after) => {
-                eprintln!("nginx on {addr} accepted after {after:?}");
-                return (addr, child);
-            }
-            Err(e) => failures.push(format!("{e}; log: {}", util::process::read_log(&error_log))),
-        }
-    }
-    panic!("nginx did not start: {failures:#?}");
+    }}",
+            root = root.display()
+        )
+    });
+    (addr, child)
 }
 
 fn fetch_from(addr: SocketAddr) {

@@ -19,12 +19,11 @@ mod util;
 use std::fs;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use http_client::{Error, Request, Url, Version};
 use tls::pki;
-use util::process::{ChildGuard, TempDir, find_program, free_port, wait_until_accepts};
+use util::process::{ChildGuard, TempDir};
 use util::{client, watchdog};
 
 const SMALL: usize = 1024;
@@ -34,10 +33,7 @@ const CONCURRENT: usize = 200;
 #[test]
 #[ignore = "needs nginx-light"]
 fn nginx_serves_https_to_the_client() {
-    let nginx = find_program("nginx", &["/usr/sbin", "/usr/local/sbin"]).expect(
-        "nginx is not installed (on PATH, /usr/sbin or /usr/local/sbin): install it \
-         (Debian: apt-get install nginx-light), or run without --include-ignored",
-    );
+    let nginx = util::nginx::binary();
     watchdog(Duration::from_secs(120), move || {
         let tmp = TempDir::new("nginx-tls");
         let root = tmp.path().join("www");
@@ -51,28 +47,14 @@ fn nginx_serves_https_to_the_client() {
     });
 }
 
-/// One foreground nginx process, every file under `tmp`; HTTPS on
-/// `https_port` (logging the SNI name), plain HTTP on `http_port`.
-fn config(tmp: &Path, root: &Path, https_port: u16, http_port: u16) -> String {
+/// nginx serving `root` over HTTPS (logging the SNI name) on one free
+/// port and over plain HTTP on another: (https, http).
+fn start_nginx(nginx: &Path, tmp: &Path, root: &Path) -> (SocketAddr, SocketAddr, ChildGuard) {
     let t = tmp.display();
-    format!(
-        "daemon off;
-master_process off;
-worker_processes 1;
-pid {t}/nginx.pid;
-error_log {t}/error.log info;
-events {{
-    worker_connections 1024;
-}}
-http {{
-    log_format sni '$ssl_server_name $ssl_protocol $request';
+    let ([https, http], child) = util::nginx::start(nginx, tmp, |[https_port, http_port]| {
+        format!(
+            "    log_format sni '$ssl_server_name $ssl_protocol $request';
     access_log {t}/access.log sni;
-    client_body_temp_path {t}/client_body;
-    proxy_temp_path {t}/proxy;
-    fastcgi_temp_path {t}/fastcgi;
-    uwsgi_temp_path {t}/uwsgi;
-    scgi_temp_path {t}/scgi;
-    default_type application/octet-stream;
     server {{
         listen 127.0.0.1:{https_port} ssl;
         ssl_certificate {t}/cert.pem;
@@ -82,48 +64,11 @@ http {{
     server {{
         listen 127.0.0.1:{http_port};
         root {root};
-    }}
-}}
-",
-        root = root.display()
-    )
-}
-
-/// Starts nginx on two free ports; retries with others if one was taken
-/// in the meantime.
-fn start_nginx(nginx: &Path, tmp: &Path, root: &Path) -> (SocketAddr, SocketAddr, ChildGuard) {
-    let conf = tmp.join("nginx.conf");
-    let error_log = tmp.join("error.log");
-    let mut failures = Vec::new();
-    for _ in 0..3 {
-        let (https_port, http_port) = (free_port(), free_port());
-        let https = SocketAddr::from(([127, 0, 0, 1], https_port));
-        let http = SocketAddr::from(([127, 0, 0, 1], http_port));
-        fs::write(&conf, config(tmp, root, https_port, http_port)).unwrap();
-        let child = Command::new(nginx)
-            .arg("-p")
-            .arg(tmp)
-            .arg("-c")
-            .arg(&conf)
-            .arg("-e")
-            .arg(&error_log)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting nginx");
-        let mut child = ChildGuard::new(child);
-        let started = wait_until_accepts(https, &mut child, Duration::from_secs(10))
-            .and_then(|_| wait_until_accepts(http, &mut child, Duration::from_secs(10)));
-        match started {
-            Ok(after) => {
-                eprintln!("nginx on {https} (ssl) and {http} accepted after {after:?}");
-                return (https, http, child);
-            }
-            Err(e) => failures.push(format!("{e}; log: {}", util::process::read_log(&error_log))),
-        }
-    }
-    panic!("nginx did not start: {failures:#?}");
+    }}",
+            root = root.display()
+        )
+    });
+    (https, http, child)
 }
 
 fn fetch_from(https: SocketAddr, http: SocketAddr, access_log: &Path) {

@@ -5,12 +5,13 @@
 //! `paths.rs`. The scripted server the tests talk to is in
 //! `server.rs` (its steps in `script.rs`); child processes, temporary
 //! directories and free ports for the real-server tests (python, nginx) are
-//! in `process.rs`; descriptor counts and the kernel's TCP socket table, for
+//! in `process.rs`, and nginx's start-up in `nginx.rs`; descriptor counts and the kernel's TCP socket table, for
 //! the leak and cancellation tests, in `sockets.rs`.
 
 // Each test file uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod nginx;
 pub mod paths;
 pub mod process;
 pub mod script;
