@@ -24,7 +24,10 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Opens a connection to the URL's host and port, giving up after
 /// [`DEFAULT_CONNECT_TIMEOUT`]. For an `https://` URL the connection is a
 /// TLS session, verified against the default roots (webpki-roots and
-/// `SSL_CERT_FILE`); a [`Client`](crate::Client) can trust others.
+/// `SSL_CERT_FILE`); a [`Client`](crate::Client) can trust others. Since a
+/// request follows, TLS 1.3's last handshake message (the client's
+/// `Finished`) is held back and leaves in one segment with the request:
+/// send soon after connecting.
 ///
 /// # Errors
 ///

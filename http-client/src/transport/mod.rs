@@ -92,7 +92,8 @@ pub(crate) async fn establish(
     {
         let config = tls.config()?;
         handshaking.set(true);
-        let stream = tls::TlsStream::connect(tcp, url, config).await?;
+        // A request is written right after: TLS 1.3's Finished goes with it.
+        let stream = tls::TlsStream::connect_then_write(tcp, url, config).await?;
         Ok(Transport::Tls(Box::new(stream)))
     }
     #[cfg(not(feature = "tls"))]

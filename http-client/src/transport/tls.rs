@@ -199,6 +199,9 @@ pub struct TlsStream {
     tls: ClientConnection,
     /// `close_notify` has been queued; it is never queued twice.
     closing: bool,
+    /// The handshake's last flight is still queued: the next write joins
+    /// it, and both leave in one `sendmsg` (see `handshake.rs`).
+    first_write_joins_queue: bool,
 }
 
 impl TlsStream {
@@ -222,7 +225,23 @@ impl TlsStream {
     ///
     /// Dropping the future closes the socket mid-handshake.
     pub fn connect(tcp: TcpStream, url: &Url, config: Arc<ClientConfig>) -> Handshake {
-        Handshake::new(tcp, url, config)
+        Handshake::new(tcp, url, config, false)
+    }
+
+    /// [`connect`](TlsStream::connect) for a caller that writes at once: the
+    /// handshake's last flight (TLS 1.3's client `Finished`) is left queued
+    /// and goes out with that first write, in one segment.
+    pub(crate) fn connect_then_write(
+        tcp: TcpStream,
+        url: &Url,
+        config: Arc<ClientConfig>,
+    ) -> Handshake {
+        Handshake::new(tcp, url, config, true)
+    }
+
+    /// Called by the handshake that leaves its last flight queued.
+    pub(super) fn defer_queued_to_first_write(&mut self) {
+        self.first_write_joins_queue = self.tls.wants_write();
     }
 
     pub(super) fn new(tcp: TcpStream, tls: ClientConnection) -> TlsStream {
@@ -230,6 +249,7 @@ impl TlsStream {
             tcp,
             tls,
             closing: false,
+            first_write_joins_queue: false,
         }
     }
 
@@ -293,8 +313,11 @@ impl TlsStream {
             return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
         }
         // Earlier records go first, so the queue stays bounded by what one
-        // call adds and a slow server slows the caller down.
-        ready!(this.poll_send_tls(cx))?;
+        // call adds and a slow server slows the caller down; only the
+        // handshake's deferred last flight waits to leave with this write.
+        if !std::mem::take(&mut this.first_write_joins_queue) {
+            ready!(this.poll_send_tls(cx))?;
+        }
         let n = this.tls.writer().write(buf)?;
         // Start sending at once; a full socket finishes it later.
         if let Poll::Ready(Err(e)) = this.poll_send_tls(cx) {
