@@ -27,7 +27,9 @@
 //!
 //! `fetch-tls-1k` compares clients rather than runtimes: ours against
 //! hyper + tokio-rustls on tokio (`tls.rs`), so it has one peer and a table
-//! of its own.
+//! of its own; nginx offers TLS 1.3 there, and `fetch-tls12-1k` is the same
+//! against a port that offers TLS 1.2 only (a longer handshake: two round
+//! trips, and the server speaks last).
 
 use std::net::SocketAddr;
 use std::process::Command;
@@ -331,12 +333,17 @@ fn main() {
         }
     }
     let mut pair_rows = Vec::new();
-    if wanted("fetch-tls-1k") {
+    if wanted("fetch-tls-1k") || wanted("fetch-tls12-1k") {
         let peer = HttpPeer::start();
         match &peer.tls {
             Some(endpoint) => {
-                println!("# fetch-tls-1k peer: nginx with ssl at {}", endpoint.addr);
-                pair_rows.extend(fetch_tls_rows(sizes, endpoint));
+                for workload in TlsWorkload::ALL {
+                    if wanted(workload.name) {
+                        let addr = workload.addr(endpoint);
+                        println!("# {} peer: nginx with ssl at {addr}", workload.name);
+                        pair_rows.extend(fetch_tls_rows(sizes, endpoint, workload));
+                    }
+                }
             }
             None => println!(
                 "# fetch-tls-1k: skipped (nginx is not installed: `apt-get install nginx-light`)"
@@ -369,14 +376,55 @@ struct PairRow {
     peer: Vec<f64>,
 }
 
-/// `fetch-tls-1k`: HTTPS GETs of 1 KiB, a full handshake each, 100 in
-/// flight, ours and hyper alternating after a warm-up of each.
-fn fetch_tls_rows(sizes: &Sizes, endpoint: &bench::server::TlsEndpoint) -> Vec<PairRow> {
+/// The HTTPS workloads: the same GETs, against nginx offering TLS 1.3
+/// (and 1.2), or TLS 1.2 only.
+#[derive(Clone, Copy)]
+struct TlsWorkload {
+    name: &'static str,
+    cpu: &'static str,
+    syscalls: &'static str,
+    tls12_only: bool,
+}
+
+impl TlsWorkload {
+    const ALL: [TlsWorkload; 2] = [
+        TlsWorkload {
+            name: "fetch-tls-1k",
+            cpu: "fetch-tls-1k-cpu",
+            syscalls: "fetch-tls-1k-syscalls",
+            tls12_only: false,
+        },
+        TlsWorkload {
+            name: "fetch-tls12-1k",
+            cpu: "fetch-tls12-1k-cpu",
+            syscalls: "fetch-tls12-1k-syscalls",
+            tls12_only: true,
+        },
+    ];
+
+    /// The nginx port this workload fetches from.
+    fn addr(&self, endpoint: &bench::server::TlsEndpoint) -> SocketAddr {
+        if self.tls12_only {
+            endpoint.tls12_addr
+        } else {
+            endpoint.addr
+        }
+    }
+}
+
+/// `fetch-tls-1k` (or `fetch-tls12-1k`): HTTPS GETs of 1 KiB, a full
+/// handshake each, 100 in flight, ours and hyper alternating after a
+/// warm-up of each.
+fn fetch_tls_rows(
+    sizes: &Sizes,
+    endpoint: &bench::server::TlsEndpoint,
+    workload: TlsWorkload,
+) -> Vec<PairRow> {
     let config = tls::client_config(&endpoint.ca_pem);
     let (n, k, addr) = (
         sizes.fetch_tls_requests,
         sizes.fetch_in_flight,
-        endpoint.addr,
+        workload.addr(endpoint),
     );
     let (path, len) = (server::PATH, server::BODY_LEN);
     let run = |ours: bool| {
@@ -387,14 +435,14 @@ fn fetch_tls_rows(sizes: &Sizes, endpoint: &bench::server::TlsEndpoint) -> Vec<P
         }
     };
     let mut rate = PairRow {
-        name: "fetch-tls-1k",
+        name: workload.name,
         unit: "req/s",
         better: Better::Higher,
         ours: Vec::new(),
         peer: Vec::new(),
     };
     let mut cpu = PairRow {
-        name: "fetch-tls-1k-cpu",
+        name: workload.cpu,
         unit: "us/req",
         better: Better::Lower,
         ours: Vec::new(),
@@ -402,7 +450,7 @@ fn fetch_tls_rows(sizes: &Sizes, endpoint: &bench::server::TlsEndpoint) -> Vec<P
     };
     run(true);
     run(false);
-    let syscalls = tls_syscalls_row(endpoint, 500);
+    let syscalls = tls_syscalls_row(endpoint, workload, 500);
     for _ in 0..sizes.rounds {
         for ours in [true, false] {
             let (r, c) = run(ours);
@@ -418,14 +466,18 @@ fn fetch_tls_rows(sizes: &Sizes, endpoint: &bench::server::TlsEndpoint) -> Vec<P
     let mut rows = vec![rate, cpu];
     match syscalls {
         Some(row) => rows.push(row),
-        None => println!("# fetch-tls-1k-syscalls: skipped (strace is not installed)"),
+        None => println!("# {}: skipped (strace is not installed)", workload.syscalls),
     }
     rows
 }
 
 /// System calls per HTTPS request, ours and hyper's, counted by `strace
 /// -c` on a child process (less one with no requests).
-fn tls_syscalls_row(endpoint: &bench::server::TlsEndpoint, requests: u64) -> Option<PairRow> {
+fn tls_syscalls_row(
+    endpoint: &bench::server::TlsEndpoint,
+    workload: TlsWorkload,
+    requests: u64,
+) -> Option<PairRow> {
     if Command::new("strace").arg("-V").output().is_err() {
         return None;
     }
@@ -433,7 +485,7 @@ fn tls_syscalls_row(endpoint: &bench::server::TlsEndpoint, requests: u64) -> Opt
     let ca = dir.join(format!("handroll-bench-ca-{}.pem", std::process::id()));
     std::fs::write(&ca, &endpoint.ca_pem).expect("writing the CA");
     let mut row = PairRow {
-        name: "fetch-tls-1k-syscalls",
+        name: workload.syscalls,
         unit: "calls/req",
         better: Better::Lower,
         ours: Vec::new(),
@@ -445,7 +497,7 @@ fn tls_syscalls_row(endpoint: &bench::server::TlsEndpoint, requests: u64) -> Opt
                 "handroll-strace-tls-{}-{client}-{n}",
                 std::process::id()
             ));
-            let (addr, ca) = (endpoint.addr.to_string(), ca.to_string_lossy());
+            let (addr, ca) = (workload.addr(endpoint).to_string(), ca.to_string_lossy());
             run_child(
                 &["fetch-tls", client, &addr, &ca, &n.to_string()],
                 Some(&out),

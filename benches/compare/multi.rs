@@ -87,49 +87,53 @@ pub fn echo_ours(clients: u64, rounds: u64) -> (f64, f64) {
     let (done, all_done) = (AtomicU64::new(0), runtime::sync::Notify::new());
     // Pinned: each core's listener then gets the connections made on its
     // CPU (`SO_INCOMING_CPU`), so a client and its server share a core.
-    let per_core = runtime::PerCore::new(THREADS).pin_threads(true).run(|core| {
-        let (first, bound, started) = (&first, &bound, &started);
-        let (done, all_done) = (&done, &all_done);
-        async move {
-            // Core 0 binds first (port 0: any free one); the others bind
-            // the same port. The barriers run before any task exists on
-            // either core, so blocking on them stalls nothing.
-            let listener = if core == 0 {
-                let l = runtime::net::TcpListener::bind_reuse_port("127.0.0.1:0").expect("bind");
-                *first.lock().unwrap() = Some(l.local_addr().expect("address"));
-                bound.wait();
-                l
-            } else {
-                bound.wait();
-                let addr = first.lock().unwrap().expect("core 0 bound");
-                runtime::net::TcpListener::bind_reuse_port(addr).expect("bind the same port")
-            };
-            let addr = listener.local_addr().expect("address");
-            drop(runtime::spawn(async move {
+    let per_core = runtime::PerCore::new(THREADS)
+        .pin_threads(true)
+        .run(|core| {
+            let (first, bound, started) = (&first, &bound, &started);
+            let (done, all_done) = (&done, &all_done);
+            async move {
+                // Core 0 binds first (port 0: any free one); the others bind
+                // the same port. The barriers run before any task exists on
+                // either core, so blocking on them stalls nothing.
+                let listener = if core == 0 {
+                    let l =
+                        runtime::net::TcpListener::bind_reuse_port("127.0.0.1:0").expect("bind");
+                    *first.lock().unwrap() = Some(l.local_addr().expect("address"));
+                    bound.wait();
+                    l
+                } else {
+                    bound.wait();
+                    let addr = first.lock().unwrap().expect("core 0 bound");
+                    runtime::net::TcpListener::bind_reuse_port(addr).expect("bind the same port")
+                };
+                let addr = listener.local_addr().expect("address");
+                drop(runtime::spawn(async move {
+                    loop {
+                        let (conn, _) = listener.accept().await.expect("accept");
+                        drop(runtime::spawn(echo_conn::<Ours>(conn)));
+                    }
+                }));
+                started.wait();
+                let start = Instant::now();
+                let mine = (0..clients).filter(|c| *c as usize % THREADS == core);
+                let all =
+                    runtime::join_all(mine.map(|c| echo_client::<Ours>(addr, c, rounds))).await;
+                let end = Instant::now();
+                // Keep serving until every core's clients are done: the kernel
+                // dealt some of the other core's connections to this listener.
+                done.fetch_add(1, Relaxed);
+                all_done.notify_waiters();
                 loop {
-                    let (conn, _) = listener.accept().await.expect("accept");
-                    drop(runtime::spawn(echo_conn::<Ours>(conn)));
+                    let notified = all_done.notified();
+                    if done.load(Relaxed) == THREADS as u64 {
+                        break;
+                    }
+                    notified.await;
                 }
-            }));
-            started.wait();
-            let start = Instant::now();
-            let mine = (0..clients).filter(|c| *c as usize % THREADS == core);
-            let all = runtime::join_all(mine.map(|c| echo_client::<Ours>(addr, c, rounds))).await;
-            let end = Instant::now();
-            // Keep serving until every core's clients are done: the kernel
-            // dealt some of the other core's connections to this listener.
-            done.fetch_add(1, Relaxed);
-            all_done.notify_waiters();
-            loop {
-                let notified = all_done.notified();
-                if done.load(Relaxed) == THREADS as u64 {
-                    break;
-                }
-                notified.await;
+                (start, end, all.concat())
             }
-            (start, end, all.concat())
-        }
-    });
+        });
     let start = per_core.iter().map(|r| r.0).min().expect("cores");
     let end = per_core.iter().map(|r| r.1).max().expect("cores");
     let rtts = per_core.into_iter().flat_map(|r| r.2).collect();

@@ -1,7 +1,9 @@
 //! The HTTP peer for `fetch-1k`: nginx from Debian's packages when it is
 //! installed (started on a free loopback port with a config in a temp dir),
 //! otherwise a small std-thread server, and the report says which. nginx
-//! also serves HTTPS on a second port for `fetch-tls-1k`, with a
+//! also serves HTTPS for `fetch-tls-1k` (TLS 1.3 and 1.2, so 1.3, as
+//! nginx 1.23.4 and later offer by default; Debian's 1.22 would offer 1.2
+//! only) and on a third port TLS 1.2 only for `fetch-tls12-1k`, with a
 //! certificate made by rcgen ([`crate::tls::Certificates`]); the fallback
 //! has no HTTPS.
 
@@ -45,8 +47,11 @@ impl HttpPeer {
 /// Where nginx serves the same file over HTTPS.
 #[derive(Debug, Clone)]
 pub struct TlsEndpoint {
-    /// The HTTPS port, on 127.0.0.1 (the certificate names the address).
+    /// The HTTPS port, on 127.0.0.1 (the certificate names the address),
+    /// offering TLS 1.3 and 1.2.
     pub addr: SocketAddr,
+    /// The port that offers TLS 1.2 only.
+    pub tls12_addr: SocketAddr,
     /// The CA certificate (PEM) that signed nginx's certificate.
     pub ca_pem: String,
 }
@@ -83,7 +88,7 @@ fn start_nginx(binary: &PathBuf) -> std::io::Result<HttpPeer> {
     let certificates = crate::tls::Certificates::generate();
     std::fs::write(dir.join("cert.pem"), &certificates.leaf_pem)?;
     std::fs::write(dir.join("key.pem"), &certificates.key_pem)?;
-    let (port, tls_port) = (free_port(), free_port());
+    let (port, tls_port, tls12_port) = (free_port(), free_port(), free_port());
     let d = dir.display();
     // HTTPS: no session cache and no tickets, so that every connection is
     // a full handshake whatever the client does.
@@ -95,6 +100,11 @@ fn start_nginx(binary: &PathBuf) -> std::io::Result<HttpPeer> {
          server {{ listen 127.0.0.1:{port} backlog=4096; root {d}/www; }}\n\
          server {{ listen 127.0.0.1:{tls_port} ssl backlog=4096; root {d}/www;\n\
          ssl_certificate {d}/cert.pem; ssl_certificate_key {d}/key.pem;\n\
+         ssl_protocols TLSv1.2 TLSv1.3;\n\
+         ssl_session_cache off; ssl_session_tickets off; }}\n\
+         server {{ listen 127.0.0.1:{tls12_port} ssl backlog=4096; root {d}/www;\n\
+         ssl_certificate {d}/cert.pem; ssl_certificate_key {d}/key.pem;\n\
+         ssl_protocols TLSv1.2;\n\
          ssl_session_cache off; ssl_session_tickets off; }}\n}}\n"
     );
     std::fs::write(dir.join("nginx.conf"), config)?;
@@ -110,17 +120,20 @@ fn start_nginx(binary: &PathBuf) -> std::io::Result<HttpPeer> {
         .spawn()?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let tls_addr = SocketAddr::from(([127, 0, 0, 1], tls_port));
+    let tls12_addr = SocketAddr::from(([127, 0, 0, 1], tls12_port));
     let peer = HttpPeer {
         addr,
         kind: "nginx",
         tls: Some(TlsEndpoint {
             addr: tls_addr,
+            tls12_addr,
             ca_pem: certificates.ca_pem,
         }),
         nginx: Some((child, dir)),
     };
     wait_until_accepting(addr)?;
     wait_until_accepting(tls_addr)?;
+    wait_until_accepting(tls12_addr)?;
     Ok(peer)
 }
 

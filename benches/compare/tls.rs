@@ -220,7 +220,7 @@ mod tests {
     use super::*;
     use crate::server::{self, HttpPeer};
 
-    /// Both clients fetch from nginx's HTTPS port (skipped without nginx).
+    /// Both clients fetch from nginx's HTTPS ports (skipped without nginx).
     #[test]
     fn both_clients_fetch_over_tls() {
         let peer = HttpPeer::start();
@@ -230,9 +230,12 @@ mod tests {
         };
         let config = client_config(&tls.ca_pem);
         let (path, len) = (server::PATH, server::BODY_LEN);
-        let (rate, cpu) = fetch_ours(tls.addr, path, config.clone(), len, 20, 4);
-        assert!(rate > 0.0 && cpu > 0.0);
-        let (rate, cpu) = fetch_hyper(tls.addr, path, config, len, 20, 4);
-        assert!(rate > 0.0 && cpu > 0.0);
+        // TLS 1.3 (and 1.2) on one port, TLS 1.2 only on the other.
+        for addr in [tls.addr, tls.tls12_addr] {
+            let (rate, cpu) = fetch_ours(addr, path, config.clone(), len, 20, 4);
+            assert!(rate > 0.0 && cpu > 0.0);
+            let (rate, cpu) = fetch_hyper(addr, path, config.clone(), len, 20, 4);
+            assert!(rate > 0.0 && cpu > 0.0);
+        }
     }
 }
