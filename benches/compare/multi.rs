@@ -85,8 +85,8 @@ pub fn echo_ours(clients: u64, rounds: u64) -> (f64, f64) {
     let started = Barrier::new(THREADS);
     // Cores whose clients are done, and the wake for those waiting on it.
     let (done, all_done) = (AtomicU64::new(0), runtime::sync::Notify::new());
-    // Pinned: each core's listener then gets the connections made on its
-    // CPU (`SO_INCOMING_CPU`), so a client and its server share a core.
+    // Pinned, so that each core's listener can ask for the connections made
+    // on its CPU (`SO_INCOMING_CPU`): a client and its server share a core.
     let per_core = runtime::PerCore::new(THREADS)
         .pin_threads(true)
         .run(|core| {
@@ -107,6 +107,9 @@ pub fn echo_ours(clients: u64, rounds: u64) -> (f64, f64) {
                     let addr = first.lock().unwrap().expect("core 0 bound");
                     runtime::net::TcpListener::bind_reuse_port(addr).expect("bind the same port")
                 };
+                if let Some(cpu) = runtime::pinned_cpu() {
+                    listener.set_incoming_cpu(cpu).expect("SO_INCOMING_CPU");
+                }
                 let addr = listener.local_addr().expect("address");
                 drop(runtime::spawn(async move {
                     loop {

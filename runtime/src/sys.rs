@@ -122,34 +122,15 @@ pub(crate) fn accept(fd: impl AsFd) -> io::Result<(OwnedFd, SocketAddr)> {
     Ok((conn, addr))
 }
 
-/// How a listener shares its port: not at all, or with `SO_REUSEPORT`,
-/// optionally preferring the connections that arrive on one CPU.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PortSharing {
-    /// This socket alone may bind the port.
-    Exclusive,
-    /// `SO_REUSEPORT`, and `SO_INCOMING_CPU` set to the CPU if given (best
-    /// effort: a kernel that refuses it deals connections by hash).
-    Reuse { incoming_cpu: Option<usize> },
-}
-
 /// A listening socket: non-blocking, close-on-exec, `SO_REUSEADDR` (so a
-/// restarted server can bind a port in `TIME_WAIT`), shared as `sharing`
-/// says (set before `bind`, so no connection is dealt before it holds),
-/// with room for `backlog` connections that completed the handshake but
-/// were not accepted yet.
-pub(crate) fn listener(
-    addr: &SocketAddr,
-    backlog: i32,
-    sharing: PortSharing,
-) -> io::Result<OwnedFd> {
+/// restarted server can bind a port in `TIME_WAIT`), optionally
+/// `SO_REUSEPORT`, with room for `backlog` connections that completed the
+/// handshake but were not accepted yet.
+pub(crate) fn listener(addr: &SocketAddr, backlog: i32, reuse_port: bool) -> io::Result<OwnedFd> {
     let fd = stream_socket(addr)?;
     rustix::net::sockopt::set_socket_reuseaddr(&fd, true)?;
-    if let PortSharing::Reuse { incoming_cpu } = sharing {
+    if reuse_port {
         set_reuse_port(&fd)?;
-        if let Some(cpu) = incoming_cpu {
-            let _best_effort = set_incoming_cpu(&fd, cpu);
-        }
     }
     rustix::net::bind(&fd, addr)?;
     rustix::net::listen(&fd, backlog)?;

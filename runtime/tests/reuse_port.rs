@@ -69,9 +69,9 @@ fn kernel_steers_by_incoming_cpu() -> bool {
     (major, minor) >= (6, 1)
 }
 
-/// On pinned cores, each core's `bind_reuse_port` listener gets exactly
-/// the connections made from that core: a loopback SYN is processed on the
-/// sender's CPU, and the listener asked for that CPU's connections.
+/// On pinned cores, each core's `bind_reuse_port` listener, asking for its
+/// CPU's connections, gets exactly the connections made from that core: a
+/// loopback SYN is processed on the sender's CPU.
 #[test]
 fn pinned_cores_accept_the_connections_made_on_their_cpu() {
     const CLIENTS: usize = 20;
@@ -86,7 +86,7 @@ fn pinned_cores_accept_the_connections_made_on_their_cpu() {
         let per_core = runtime::PerCore::new(2).pin_threads(true).run(|core| {
             let (first, bound) = (&first, &bound);
             async move {
-                runtime::pinned_cpu()?;
+                let cpu = runtime::pinned_cpu()?;
                 // Both listeners exist before any connection is made (the
                 // barrier runs before this core has a task to stall).
                 let listener = if core == 0 {
@@ -98,6 +98,7 @@ fn pinned_cores_accept_the_connections_made_on_their_cpu() {
                     bound.wait();
                     TcpListener::bind_reuse_port(first.lock().unwrap().unwrap()).unwrap()
                 };
+                listener.set_incoming_cpu(cpu).unwrap();
                 let addr = listener.local_addr().unwrap();
                 let acceptor = runtime::spawn(async move {
                     let mut peers = Vec::new();

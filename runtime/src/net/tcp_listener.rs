@@ -15,7 +15,7 @@ use super::resolve::each_addr;
 use crate::io::{Async, Waiter};
 use crate::reactor::Direction;
 use crate::reactor::Ticket;
-use crate::sys::{self, PortSharing};
+use crate::sys;
 
 /// Backlog of [`TcpListener::bind`]: connections the kernel completes and
 /// queues before `accept` takes them (capped by `net.core.somaxconn`).
@@ -100,9 +100,7 @@ impl TcpListener {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn bind_with_backlog(addr: impl ToSocketAddrs, backlog: i32) -> io::Result<TcpListener> {
-        each_addr(addr, |addr| {
-            TcpListener::listen(addr, backlog, PortSharing::Exclusive)
-        })
+        each_addr(addr, |addr| TcpListener::listen(addr, backlog, false))
     }
 
     /// Like [`bind`](TcpListener::bind), with `SO_REUSEPORT` set before
@@ -110,13 +108,10 @@ impl TcpListener {
     /// may bind the same address, and the kernel spreads incoming
     /// connections over them. Every listener on the port must set it.
     ///
-    /// On a core pinned by [`PerCore::pin_threads`](crate::PerCore::pin_threads)
-    /// (Linux), the listener also prefers the connections whose packets
-    /// arrive on that core's CPU ([`set_incoming_cpu`](TcpListener::set_incoming_cpu)
-    /// with [`pinned_cpu`](crate::pinned_cpu)): a connection's packets,
-    /// wakeups and task then stay on one CPU, with no wakeup crossing to
-    /// another. Unpinned, the kernel deals connections by a hash of their
-    /// addresses.
+    /// The kernel deals connections by a hash of their addresses. On cores
+    /// pinned by [`PerCore::pin_threads`](crate::PerCore::pin_threads),
+    /// [`set_incoming_cpu`](TcpListener::set_incoming_cpu) can deal them by
+    /// the CPU their packets arrive on instead.
     ///
     /// # Errors
     ///
@@ -138,19 +133,24 @@ impl TcpListener {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn bind_reuse_port(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        let incoming_cpu = crate::pinned_cpu();
         each_addr(addr, |addr| {
-            TcpListener::listen(addr, DEFAULT_BACKLOG, PortSharing::Reuse { incoming_cpu })
+            TcpListener::listen(addr, DEFAULT_BACKLOG, true)
         })
     }
 
     /// Asks the kernel to give this `SO_REUSEPORT` listener the new
     /// connections whose first packet CPU `cpu` processes
     /// (`SO_INCOMING_CPU`; Linux 6.1 and later honour it when choosing
-    /// among the listeners of a port, older kernels deal by hash).
-    /// [`bind_reuse_port`](TcpListener::bind_reuse_port) does this itself
-    /// on a core pinned by [`PerCore::pin_threads`](crate::PerCore::pin_threads);
-    /// call it when you pin threads yourself.
+    /// among the listeners of a port, older kernels deal by hash). On a
+    /// core pinned to `cpu` ([`pinned_cpu`](crate::pinned_cpu)), a
+    /// connection's packets, wakeups and task then share one CPU, and no
+    /// wakeup crosses to another.
+    ///
+    /// Use it where packets arrive spread over the CPUs: a network card
+    /// with a receive queue per CPU (RSS), or clients on the same machine's
+    /// pinned cores (loopback processes a packet on the sender's CPU). With
+    /// a single-queue card every connection's first packet lands on one
+    /// CPU, and that CPU's core would get them all: keep the hash there.
     ///
     /// # Errors
     ///
@@ -162,20 +162,23 @@ impl TcpListener {
     /// ```
     /// use runtime::net::TcpListener;
     ///
-    /// runtime::block_on(async {
+    /// // One listener per pinned core, each asking for its CPU's connections.
+    /// let ports = runtime::PerCore::new(2).pin_threads(true).run(|_core| async {
     ///     let listener = TcpListener::bind_reuse_port("127.0.0.1:0")?;
-    ///     # #[cfg(target_os = "linux")]
-    ///     listener.set_incoming_cpu(0)?;
-    ///     std::io::Result::Ok(())
-    /// })?;
+    ///     if let Some(cpu) = runtime::pinned_cpu() {
+    ///         listener.set_incoming_cpu(cpu)?;
+    ///     }
+    ///     std::io::Result::Ok(listener.local_addr()?.port())
+    /// });
+    /// assert_eq!(ports.len(), 2);
     /// # std::io::Result::Ok(())
     /// ```
     pub fn set_incoming_cpu(&self, cpu: usize) -> io::Result<()> {
         sys::set_incoming_cpu(self, cpu)
     }
 
-    fn listen(addr: &SocketAddr, backlog: i32, sharing: PortSharing) -> io::Result<TcpListener> {
-        let fd = sys::listener(addr, backlog, sharing)?;
+    fn listen(addr: &SocketAddr, backlog: i32, reuse_port: bool) -> io::Result<TcpListener> {
+        let fd = sys::listener(addr, backlog, reuse_port)?;
         // Connections that arrived before registration are reported by
         // epoll at once, so there is no need to try `accept` first.
         let listener = std::net::TcpListener::from(fd);

@@ -23,8 +23,8 @@ thread_local! {
 /// started with [`PerCore::pin_threads`](super::PerCore::pin_threads) and
 /// the pinning succeeded; `None` on any other thread.
 ///
-/// [`TcpListener::bind_reuse_port`](crate::net::TcpListener::bind_reuse_port)
-/// uses it to ask the kernel for the connections that arrive on this CPU.
+/// Give it to [`TcpListener::set_incoming_cpu`](crate::net::TcpListener::set_incoming_cpu)
+/// to ask the kernel for the connections that arrive on this CPU.
 ///
 /// # Examples
 ///

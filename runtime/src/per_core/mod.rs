@@ -130,10 +130,10 @@ impl PerCore {
     /// (wrapping around), where the platform allows; never an error.
     /// Linux only today; elsewhere it does nothing.
     ///
-    /// On a pinned core, [`pinned_cpu`] tells the CPU, and
-    /// [`TcpListener::bind_reuse_port`](crate::net::TcpListener::bind_reuse_port)
-    /// asks the kernel for the connections whose packets that CPU handles,
-    /// so a connection's packets, wakeups and task all stay on one CPU.
+    /// On a pinned core, [`pinned_cpu`] tells the CPU, and a listener can
+    /// ask the kernel for the connections whose packets that CPU handles
+    /// ([`TcpListener::set_incoming_cpu`](crate::net::TcpListener::set_incoming_cpu)),
+    /// so that a connection's packets, wakeups and task stay on one CPU.
     pub fn pin_threads(mut self, pin: bool) -> PerCore {
         self.pin = pin;
         self
