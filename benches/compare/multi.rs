@@ -119,9 +119,16 @@ pub fn echo_ours(clients: u64, rounds: u64) -> (f64, f64) {
                 }));
                 started.wait();
                 let start = Instant::now();
+                // A task per client, as on tokio and smol (a `join_all` of 50
+                // would poll every client whenever one of them is woken).
                 let mine = (0..clients).filter(|c| *c as usize % THREADS == core);
-                let all =
-                    runtime::join_all(mine.map(|c| echo_client::<Ours>(addr, c, rounds))).await;
+                let clients: Vec<_> = mine
+                    .map(|c| runtime::spawn(echo_client::<Ours>(addr, c, rounds)))
+                    .collect();
+                let mut all = Vec::new();
+                for client in clients {
+                    all.push(client.await.expect("client"));
+                }
                 let end = Instant::now();
                 // Keep serving until every core's clients are done: the kernel
                 // dealt some of the other core's connections to this listener.
@@ -261,17 +268,22 @@ pub fn fetch_ours(
             started.wait();
             let start = Instant::now();
             let mine = (0..in_flight).filter(|w| *w as usize % THREADS == core);
-            let workers = mine.map(|w| {
-                let request = request.clone();
-                async move {
-                    let mut buf = vec![0u8; 16 * 1024];
-                    for _ in 0..share(requests, in_flight, w) {
-                        let len = fetch_once::<Ours>(addr, &request, &mut buf).await;
-                        assert_eq!(len, body_len, "wrong body length");
-                    }
-                }
-            });
-            runtime::join_all(workers).await;
+            // A task per worker, as on tokio.
+            let workers: Vec<_> = mine
+                .map(|w| {
+                    let request = request.clone();
+                    runtime::spawn(async move {
+                        let mut buf = vec![0u8; 16 * 1024];
+                        for _ in 0..share(requests, in_flight, w) {
+                            let len = fetch_once::<Ours>(addr, &request, &mut buf).await;
+                            assert_eq!(len, body_len, "wrong body length");
+                        }
+                    })
+                })
+                .collect();
+            for worker in workers {
+                worker.await.expect("worker");
+            }
             // A fresh thread: its whole CPU time is this core's work.
             (start, Instant::now(), thread_cpu())
         }
