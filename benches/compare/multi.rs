@@ -25,48 +25,10 @@ use std::time::{Duration, Instant};
 
 use crate::measure::{percentile, thread_cpu};
 use crate::rt::{Ours, Rt, Smol, Tokio};
-use crate::workloads::fetch_once;
+use crate::workloads::{echo_client, echo_conn, fetch_worker, share};
 
 /// Threads (cores, workers) every two-core workload uses.
 pub const THREADS: usize = 2;
-
-/// Echoes everything read on `conn` until the client closes.
-async fn echo_conn<R: Rt>(mut conn: R::Stream) {
-    R::set_nodelay(&conn);
-    let mut buf = [0u8; 64];
-    loop {
-        match R::read(&mut conn, &mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                if R::write_all(&mut conn, &buf[..n]).await.is_err() {
-                    break;
-                }
-            }
-        }
-    }
-}
-
-/// One echo client: `rounds` round trips of 64 bytes; returns each in µs.
-async fn echo_client<R: Rt>(addr: SocketAddr, c: u64, rounds: u64) -> Vec<f64> {
-    let mut conn = R::connect(addr).await.expect("connect");
-    R::set_nodelay(&conn);
-    let message = [c as u8; 64];
-    let mut reply = [0u8; 64];
-    let mut rtts = Vec::with_capacity(rounds as usize);
-    for _ in 0..rounds {
-        let sent = Instant::now();
-        R::write_all(&mut conn, &message).await.expect("write");
-        let mut got = 0;
-        while got < reply.len() {
-            let n = R::read(&mut conn, &mut reply[got..]).await.expect("read");
-            assert!(n > 0, "server closed");
-            got += n;
-        }
-        rtts.push(sent.elapsed().as_secs_f64() * 1e6);
-        assert_eq!(reply, message);
-    }
-    rtts
-}
 
 /// (messages per second, p99 µs) from the run's round trips and wall time.
 fn echo_result(clients: u64, rounds: u64, elapsed: Duration, mut rtts: Vec<f64>) -> (f64, f64) {
@@ -245,11 +207,6 @@ fn request(addr: SocketAddr, path: &str) -> Arc<[u8]> {
         .into()
 }
 
-/// How many requests worker `w` of `workers` makes out of `requests`.
-fn share(requests: u64, workers: u64, w: u64) -> u64 {
-    requests / workers + u64::from(w < requests % workers)
-}
-
 /// `fetch-1k-mt` on ours: each core runs half of the `in_flight` workers.
 /// Returns (req/s, CPU µs/req).
 pub fn fetch_ours(
@@ -272,12 +229,9 @@ pub fn fetch_ours(
             let workers: Vec<_> = mine
                 .map(|w| {
                     let request = request.clone();
+                    let count = share(requests, in_flight, w);
                     runtime::spawn(async move {
-                        let mut buf = vec![0u8; 16 * 1024];
-                        for _ in 0..share(requests, in_flight, w) {
-                            let len = fetch_once::<Ours>(addr, &request, &mut buf).await;
-                            assert_eq!(len, body_len, "wrong body length");
-                        }
+                        fetch_worker::<Ours>(addr, &request, body_len, count).await
                     })
                 })
                 .collect();
@@ -312,13 +266,10 @@ pub fn fetch_tokio(
         let workers: Vec<_> = (0..in_flight)
             .map(|w| {
                 let request = request.clone();
-                tokio::spawn(async move {
-                    let mut buf = vec![0u8; 16 * 1024];
-                    for _ in 0..share(requests, in_flight, w) {
-                        let len = fetch_once::<Tokio>(addr, &request, &mut buf).await;
-                        assert_eq!(len, body_len, "wrong body length");
-                    }
-                })
+                let count = share(requests, in_flight, w);
+                tokio::spawn(
+                    async move { fetch_worker::<Tokio>(addr, &request, body_len, count).await },
+                )
             })
             .collect();
         for worker in workers {

@@ -26,6 +26,7 @@ use rustls::{ClientConfig, RootCertStore};
 
 use crate::measure::thread_cpu;
 use crate::rt::{Rt, Tokio};
+use crate::workloads::share;
 
 /// A CA and a leaf it signed for `localhost` and 127.0.0.1, in PEM.
 #[derive(Debug, Clone)]
@@ -87,11 +88,6 @@ pub fn client_config(ca_pem: &str) -> Arc<ClientConfig> {
         .with_no_client_auth();
     config.resumption = Resumption::disabled();
     Arc::new(config)
-}
-
-/// How many of `requests` worker `w` of `in_flight` makes.
-fn share(requests: u64, in_flight: u64, w: u64) -> u64 {
-    requests / in_flight + u64::from(w < requests % in_flight)
 }
 
 /// Turns the elapsed time and the CPU used into (requests per second,

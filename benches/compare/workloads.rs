@@ -150,47 +150,13 @@ pub fn echo<R: Rt>(clients: u64, rounds: u64) -> (f64, f64) {
         let addr = R::local_addr(&listener);
         R::spawn_detached(async move {
             for _ in 0..clients {
-                let mut conn = R::accept(&listener).await.expect("accept");
-                R::set_nodelay(&conn);
-                R::spawn_detached(async move {
-                    let mut buf = [0u8; 64];
-                    loop {
-                        match R::read(&mut conn, &mut buf).await {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => {
-                                if R::write_all(&mut conn, &buf[..n]).await.is_err() {
-                                    break;
-                                }
-                            }
-                        }
-                    }
-                });
+                let conn = R::accept(&listener).await.expect("accept");
+                R::spawn_detached(echo_conn::<R>(conn));
             }
         });
         let start = Instant::now();
         let handles: Vec<_> = (0..clients)
-            .map(|c| {
-                R::spawn(async move {
-                    let mut conn = R::connect(addr).await.expect("connect");
-                    R::set_nodelay(&conn);
-                    let message = [c as u8; 64];
-                    let mut reply = [0u8; 64];
-                    let mut rtts = Vec::with_capacity(rounds as usize);
-                    for _ in 0..rounds {
-                        let sent = Instant::now();
-                        R::write_all(&mut conn, &message).await.expect("write");
-                        let mut got = 0;
-                        while got < reply.len() {
-                            let n = R::read(&mut conn, &mut reply[got..]).await.expect("read");
-                            assert!(n > 0, "server closed");
-                            got += n;
-                        }
-                        rtts.push(sent.elapsed().as_secs_f64() * 1e6);
-                        assert_eq!(reply, message);
-                    }
-                    rtts
-                })
-            })
+            .map(|c| R::spawn(echo_client::<R>(addr, c, rounds)))
             .collect();
         let mut all = Vec::new();
         for handle in handles {
@@ -223,15 +189,9 @@ pub fn fetch<R: Rt>(
         let start = Instant::now();
         let workers: Vec<_> = (0..in_flight)
             .map(|w| {
-                let count = requests / in_flight + u64::from(w < requests % in_flight);
                 let request = request.clone();
-                R::spawn(async move {
-                    let mut buf = vec![0u8; 16 * 1024];
-                    for _ in 0..count {
-                        let len = fetch_once::<R>(addr, &request, &mut buf).await;
-                        assert_eq!(len, body_len, "wrong body length");
-                    }
-                })
+                let count = share(requests, in_flight, w);
+                R::spawn(async move { fetch_worker::<R>(addr, &request, body_len, count).await })
             })
             .collect();
         for worker in workers {
@@ -244,6 +204,60 @@ pub fn fetch<R: Rt>(
         requests as f64 / elapsed.as_secs_f64(),
         cpu.as_secs_f64() * 1e6 / requests as f64,
     )
+}
+
+/// Echoes everything read on `conn` until the client closes (the server
+/// side of `echo` and `echo-mt`).
+pub async fn echo_conn<R: Rt>(mut conn: R::Stream) {
+    R::set_nodelay(&conn);
+    let mut buf = [0u8; 64];
+    loop {
+        match R::read(&mut conn, &mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if R::write_all(&mut conn, &buf[..n]).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// One echo client: `rounds` round trips of 64 bytes; returns each in µs.
+pub async fn echo_client<R: Rt>(addr: SocketAddr, c: u64, rounds: u64) -> Vec<f64> {
+    let mut conn = R::connect(addr).await.expect("connect");
+    R::set_nodelay(&conn);
+    let message = [c as u8; 64];
+    let mut reply = [0u8; 64];
+    let mut rtts = Vec::with_capacity(rounds as usize);
+    for _ in 0..rounds {
+        let sent = Instant::now();
+        R::write_all(&mut conn, &message).await.expect("write");
+        let mut got = 0;
+        while got < reply.len() {
+            let n = R::read(&mut conn, &mut reply[got..]).await.expect("read");
+            assert!(n > 0, "server closed");
+            got += n;
+        }
+        rtts.push(sent.elapsed().as_secs_f64() * 1e6);
+        assert_eq!(reply, message);
+    }
+    rtts
+}
+
+/// How many of `requests` worker `w` of `workers` makes.
+pub fn share(requests: u64, workers: u64, w: u64) -> u64 {
+    requests / workers + u64::from(w < requests % workers)
+}
+
+/// One fetch worker: `count` requests one after another, each on a fresh
+/// connection, checking each body's length.
+pub async fn fetch_worker<R: Rt>(addr: SocketAddr, request: &[u8], body_len: usize, count: u64) {
+    let mut buf = vec![0u8; 16 * 1024];
+    for _ in 0..count {
+        let len = fetch_once::<R>(addr, request, &mut buf).await;
+        assert_eq!(len, body_len, "wrong body length");
+    }
 }
 
 /// One request on a fresh connection; returns the body length.

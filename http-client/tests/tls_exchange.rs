@@ -16,17 +16,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 
-use http_client::{Client, Request, Scheme, Url};
+use http_client::{Request, Scheme, Url};
 use tls::{TlsServer, TlsStep, pki, server_config};
-use util::{ScriptedServer, Step, client, run};
-
-/// A client that trusts the test CA.
-fn trusting_client() -> Client {
-    client()
-        .add_root_certificate(pki().ca_pem.as_bytes())
-        .expect("the test CA")
-        .build()
-}
+use util::{ScriptedServer, Step, run, trusting_client};
 
 fn ok(body: &str) -> Vec<TlsStep> {
     let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
@@ -41,7 +33,7 @@ fn get_by_name_and_by_address() {
     let urls = [server.url("/name"), server.ip_url("/ip")];
     let port = server.port();
     let results = run(move || async move {
-        let client = trusting_client();
+        let client = trusting_client(&pki().ca_pem);
         let mut results = Vec::new();
         for url in urls {
             results.push(client.get(url).await);
@@ -78,7 +70,7 @@ fn get_by_name_and_by_address() {
 fn tls_1_2_works_too() {
     let server = TlsServer::start(server_config(&pki().localhost, true), 1, |_| ok("twelve"));
     let url = server.url("/");
-    let response = run(move || async move { trusting_client().get(url).await });
+    let response = run(move || async move { trusting_client(&pki().ca_pem).get(url).await });
     let response = response.expect("a TLS 1.2 response");
     assert_eq!(response.text().unwrap(), "twelve");
     let info = response.tls_info().expect("TLS info");
@@ -106,8 +98,8 @@ fn a_large_body_across_many_records_arrives_byte_for_byte() {
         ],
     );
     let url = server.url("/large");
-    let response =
-        run(move || async move { trusting_client().get(url).await }).expect("the large body");
+    let response = run(move || async move { trusting_client(&pki().ca_pem).get(url).await })
+        .expect("the large body");
     assert_eq!(response.body().len(), LEN);
     assert!(response.body() == expected.as_slice(), "the bytes differ");
 }
@@ -127,7 +119,7 @@ fn a_clean_close_ends_the_body_and_the_client_closes_cleanly_too() {
     let url = Url::parse(&server.url("/steps")).unwrap();
     assert_eq!(url.scheme(), Scheme::Https);
     let body = run(move || async move {
-        let response = trusting_client().send(Request::get(url)).await;
+        let response = trusting_client(&pki().ca_pem).send(Request::get(url)).await;
         response.expect("a response").text().unwrap().to_owned()
     });
     assert_eq!(body, "until the end, then close_notify");
@@ -181,7 +173,7 @@ fn redirects_go_from_https_to_http_and_back() {
     });
     https_port.store(https.port(), Ordering::SeqCst);
     let url = https.url("/start");
-    let response = run(move || async move { trusting_client().get(url).await })
+    let response = run(move || async move { trusting_client(&pki().ca_pem).get(url).await })
         .expect("three hops, two schemes");
     assert_eq!(response.text().unwrap(), "the end");
     assert!(response.tls_info().is_some(), "the last hop was https");

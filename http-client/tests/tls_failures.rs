@@ -18,17 +18,10 @@ use std::time::Duration;
 
 use http_client::{Error, ParseError, TimeoutPhase};
 use tls::{TlsServer, TlsStep, pki};
-use util::{ScriptedServer, Step, client, run, timed};
-
-fn trusting_client() -> http_client::Client {
-    client()
-        .add_root_certificate(pki().ca_pem.as_bytes())
-        .expect("the test CA")
-        .build()
-}
+use util::{ScriptedServer, Step, client, run, timed, trusting_client};
 
 fn get(url: String) -> http_client::Result<http_client::Response> {
-    run(move || async move { trusting_client().get(url).await })
+    run(move || async move { trusting_client(&pki().ca_pem).get(url).await })
 }
 
 #[test]

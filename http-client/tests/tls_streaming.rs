@@ -12,14 +12,7 @@ mod util;
 
 use http_client::{BodyStream, Client, Error, Request, Url};
 use tls::{TlsServer, TlsStep, pki};
-use util::{client, run};
-
-fn trusting_client() -> Client {
-    client()
-        .add_root_certificate(pki().ca_pem.as_bytes())
-        .expect("the test CA")
-        .build()
-}
+use util::{run, trusting_client};
 
 async fn stream(client: &Client, url: &str) -> http_client::Result<BodyStream> {
     client
@@ -65,7 +58,7 @@ fn chunked_and_large_bodies_stream_over_tls() {
     );
     let (chunked, large_url) = (server.url("/chunked"), server.url("/large"));
     let (chunked, streamed) = run(move || async move {
-        let client = trusting_client();
+        let client = trusting_client(&pki().ca_pem);
         let chunked = drain(stream(&client, &chunked).await.expect("a head")).await;
         let body = stream(&client, &large_url).await.expect("a head");
         assert_eq!(body.content_length(), Some(LARGE as u64));
@@ -90,7 +83,9 @@ fn a_tls_body_is_an_async_read() {
     );
     let url = server.url("/");
     let copied = run(move || async move {
-        let body = stream(&trusting_client(), &url).await.expect("a head");
+        let body = stream(&trusting_client(&pki().ca_pem), &url)
+            .await
+            .expect("a head");
         let mut sink = Vec::new();
         futures_lite::io::copy(body, &mut sink)
             .await
@@ -111,7 +106,12 @@ fn a_cut_close_delimited_stream_ends_in_the_truncation_error() {
     );
     let url = server.url("/");
     let (bytes, error) = run(move || async move {
-        drain(stream(&trusting_client(), &url).await.expect("a head")).await
+        drain(
+            stream(&trusting_client(&pki().ca_pem), &url)
+                .await
+                .expect("a head"),
+        )
+        .await
     });
     // What arrived is handed out; the end is not taken as the body's end.
     assert_eq!(bytes, b"some of the body");

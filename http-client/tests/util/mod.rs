@@ -104,6 +104,15 @@ pub fn client() -> ClientBuilder {
         .total_timeout(Duration::from_secs(10))
 }
 
+/// [`client`] that also trusts the CA in `ca_pem` (the TLS tests' own).
+#[cfg(feature = "tls")]
+pub fn trusting_client(ca_pem: &str) -> Client {
+    client()
+        .add_root_certificate(ca_pem.as_bytes())
+        .expect("the test CA")
+        .build()
+}
+
 /// Fetches each URL in turn with a client from `builder`, reading the
 /// bodies through `path`, on a fresh runtime under the watchdog; each result
 /// comes with how long it took.
