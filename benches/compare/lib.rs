@@ -6,6 +6,8 @@
 
 #![warn(missing_docs, rust_2018_idioms)]
 
+pub mod keepalive;
+pub mod keepalive_tls;
 pub mod measure;
 pub mod multi;
 pub mod rt;

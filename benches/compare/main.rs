@@ -30,6 +30,14 @@
 //! of its own; nginx offers TLS 1.3 there, and `fetch-tls12-1k` is the same
 //! against a port that offers TLS 1.2 only (a longer handshake: two round
 //! trips, and the server speaks last).
+//!
+//! `fetch-1k-keepalive` and `fetch-tls-1k-keepalive` (`keepalive_rows.rs`)
+//! compare clients over kept-alive connections: 50 tasks making GETs one
+//! after another through ours' pooled `http_client::Client`, hyper-util's
+//! pooled legacy client on tokio (in the `tokio` column), and, over plain
+//! HTTP, a smol client with one persistent connection per task (the `smol`
+//! column). They print the connections each client opened, and their
+//! targets after the tables.
 
 use std::net::SocketAddr;
 use std::process::Command;
@@ -41,6 +49,7 @@ use bench::sync_workloads as sw;
 use bench::tls;
 use bench::workloads as w;
 
+mod keepalive_rows;
 mod report;
 
 use bench::measure::Summary;
@@ -67,6 +76,12 @@ struct Sizes {
     fetch_tls_requests: u64,
     syscall_requests: u64,
     memory_tasks: u64,
+    /// fetch-1k-keepalive and fetch-tls-1k-keepalive: requests per run,
+    /// the tasks making them, and the requests of their `strace` runs.
+    keepalive_requests: u64,
+    keepalive_tls_requests: u64,
+    keepalive_workers: u64,
+    keepalive_syscall_requests: u64,
 }
 
 const FULL: Sizes = Sizes {
@@ -89,6 +104,10 @@ const FULL: Sizes = Sizes {
     fetch_tls_requests: 5_000,
     syscall_requests: 1_000,
     memory_tasks: 100_000,
+    keepalive_requests: 20_000,
+    keepalive_tls_requests: 20_000,
+    keepalive_workers: 50,
+    keepalive_syscall_requests: 5_000,
 };
 
 const QUICK: Sizes = Sizes {
@@ -111,6 +130,10 @@ const QUICK: Sizes = Sizes {
     fetch_tls_requests: 5_000,
     syscall_requests: 300,
     memory_tasks: 100_000,
+    keepalive_requests: 2_000,
+    keepalive_tls_requests: 2_000,
+    keepalive_workers: 50,
+    keepalive_syscall_requests: 2_000,
 };
 
 fn main() {
@@ -350,6 +373,25 @@ fn main() {
             ),
         }
     }
+    let mut keepalive_pairs = Vec::new();
+    let mut notes = Vec::new();
+    if wanted("fetch-1k-keepalive") || wanted("fetch-tls-1k-keepalive") {
+        let peer = HttpPeer::start();
+        println!("# keep-alive peer: {} at {}", peer.kind, peer.addr);
+        if wanted("fetch-1k-keepalive") {
+            rows.extend(keepalive_rows::plain_rows(sizes, &peer, &mut notes));
+        }
+        if wanted("fetch-tls-1k-keepalive") {
+            match &peer.tls {
+                Some(endpoint) => {
+                    keepalive_pairs.extend(keepalive_rows::tls_rows(sizes, endpoint, &mut notes));
+                }
+                None => println!(
+                    "# fetch-tls-1k-keepalive: skipped (nginx is not installed: `apt-get install nginx-light`)"
+                ),
+            }
+        }
+    }
     if wanted("memory") {
         let mut row = Row::new("memory", "bytes/task", Better::Lower);
         for _ in 0..sizes.rounds {
@@ -361,7 +403,14 @@ fn main() {
         rows.push(row);
     }
     report(&rows);
-    report_pairs(&pair_rows);
+    report_pairs(&pair_rows, TLS_PEER);
+    report_pairs(&keepalive_pairs, keepalive_rows::TLS_PEER);
+    if !notes.is_empty() {
+        println!();
+        for note in notes {
+            println!("{note}");
+        }
+    }
 }
 
 /// The peer of `fetch-tls-1k`, as its column is headed.
@@ -374,6 +423,19 @@ struct PairRow {
     better: Better,
     ours: Vec<f64>,
     peer: Vec<f64>,
+}
+
+impl PairRow {
+    /// A row with no samples yet.
+    fn new(name: &'static str, unit: &'static str, better: Better) -> PairRow {
+        PairRow {
+            name,
+            unit,
+            better,
+            ours: Vec::new(),
+            peer: Vec::new(),
+        }
+    }
 }
 
 /// The HTTPS workloads: the same GETs, against nginx offering TLS 1.3
@@ -517,8 +579,9 @@ fn tls_syscalls_row(
 }
 
 /// Lines and a table for the one-peer rows, as [`report`] has for the
-/// others: `ratio` below 1.0 means we are ahead.
-fn report_pairs(rows: &[PairRow]) {
+/// others, with `peer_name` heading the peer's column: `ratio` below 1.0
+/// means we are ahead.
+fn report_pairs(rows: &[PairRow], peer_name: &str) {
     if rows.is_empty() {
         return;
     }
@@ -536,7 +599,7 @@ fn report_pairs(rows: &[PairRow]) {
     println!();
     for (row, (ours, peer, ratio)) in rows.iter().zip(&summarized) {
         println!(
-            "{} {} ours={} {TLS_PEER}={} ratio={ratio:.2}",
+            "{} {} ours={} {peer_name}={} ratio={ratio:.2}",
             row.name,
             row.unit,
             fmt(ours.median),
@@ -544,7 +607,7 @@ fn report_pairs(rows: &[PairRow]) {
         );
     }
     println!();
-    println!("| workload | unit | ours | {TLS_PEER} | ratio | spread ours / peer |");
+    println!("| workload | unit | ours | {peer_name} | ratio | spread ours / peer |");
     println!("| --- | --- | ---: | ---: | ---: | --- |");
     for (row, (ours, peer, ratio)) in rows.iter().zip(&summarized) {
         println!(
@@ -744,6 +807,7 @@ fn child(args: &[String]) {
                 (_, n) => drop(tls::fetch_hyper(addr, path, config, len, n, k)),
             }
         }
+        "keepalive" | "keepalive-tls" => keepalive_rows::child(args),
         other => panic!("unknown child workload {other:?}"),
     }
 }

@@ -91,11 +91,14 @@ fn start_nginx(binary: &PathBuf) -> std::io::Result<HttpPeer> {
     let (port, tls_port, tls12_port) = (free_port(), free_port(), free_port());
     let d = dir.display();
     // HTTPS: no session cache and no tickets, so that every connection is
-    // a full handshake whatever the client does.
+    // a full handshake whatever the client does. Keep-alive: nginx closes
+    // a connection after 1,000 requests by default; the keep-alive rows
+    // should count the clients' connections, not that limit, so it is
+    // lifted (no effect on the rows that close after each request).
     let config = format!(
         "daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\n\
          error_log {d}/error.log;\nevents {{ worker_connections 4096; }}\n\
-         http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
+         http {{\n  access_log off;\n  keepalive_requests 1000000;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
          fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
          server {{ listen 127.0.0.1:{port} backlog=4096; root {d}/www; }}\n\
          server {{ listen 127.0.0.1:{tls_port} ssl backlog=4096; root {d}/www;\n\

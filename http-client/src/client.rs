@@ -14,20 +14,34 @@ use std::time::{Duration, Instant};
 use runtime::time::timeout;
 
 use crate::connect::{DEFAULT_CONNECT_TIMEOUT, connect_with};
-use crate::connection::DEFAULT_IDLE_TIMEOUT;
+use crate::connection::{Connection, DEFAULT_IDLE_TIMEOUT, ExchangeError};
+use crate::pool::{Pool, PoolKey, PoolSettings};
 use crate::stream::Deadline;
 #[cfg(feature = "tls")]
 use crate::transport::TlsOptions;
 use crate::transport::TlsSettings;
-use crate::{BodyStream, Error, Limits, Method, Request, Response, Result, TimeoutPhase, Url};
+use crate::{
+    BodyStream, ClientStats, Error, Limits, Method, Request, Response, Result, TimeoutPhase, Url,
+};
 
 /// How long a whole request (connect, send, the complete response, and
 /// every redirect) may take, unless told otherwise.
 pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
 /// How many redirects `GET` and `HEAD` requests follow, unless told otherwise.
 pub const DEFAULT_MAX_REDIRECTS: u32 = 5;
+/// How long a connection stays idle in a client's pool, unless told
+/// otherwise or the server says less (`Keep-Alive: timeout=N`): shorter
+/// than the idle timeouts of common servers and load balancers (nginx 75 s,
+/// many balancers 60 s), so the client usually closes first.
+pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How many idle connections a client keeps per host, unless told
+/// otherwise: no limit (as reqwest and hyper), so a pool holds at most as
+/// many as were ever in use at once, for at most the idle timeout.
+pub const DEFAULT_POOL_MAX_IDLE_PER_HOST: usize = usize::MAX;
 
-/// Fetches `url` with a default [`Client`].
+/// Fetches `url` with a default [`Client`] made for this one request (so
+/// with no pool: the connection closes after the response). To fetch
+/// several URLs, keep a [`Client`]: it reuses connections.
 ///
 /// # Errors
 ///
@@ -44,7 +58,13 @@ pub const DEFAULT_MAX_REDIRECTS: u32 = 5;
 /// # Ok::<_, http_client::Error>(())
 /// ```
 pub async fn get(url: impl IntoUrl) -> Result<Response> {
-    Client::new().get(url).await
+    one_shot().get(url).await
+}
+
+/// The client of [`get`] and [`get_streaming`]: gone after one request, so
+/// it keeps no pool and asks for `Connection: close`.
+fn one_shot() -> Client {
+    Client::builder().pool_max_idle_per_host(0).build()
 }
 
 /// Sends a `GET` for `url` with a default [`Client`] and returns the
@@ -75,7 +95,7 @@ pub async fn get(url: impl IntoUrl) -> Result<Response> {
 /// # Ok::<_, http_client::Error>(())
 /// ```
 pub async fn get_streaming(url: impl IntoUrl) -> Result<BodyStream> {
-    Client::new()
+    one_shot()
         .send_streaming(Request::get(url.into_url()?))
         .await
 }
@@ -131,10 +151,40 @@ impl IntoUrl for &String {
 /// | [`total_timeout`](ClientBuilder::total_timeout): the whole request | 60 s |
 /// | [`limits`](ClientBuilder::limits): header bytes / header count / body bytes | 64 KiB / 100 / 16 MiB |
 /// | [`max_redirects`](ClientBuilder::max_redirects) (`GET` and `HEAD` only; between `http` and `https` both ways) | 5 |
+/// | [`pool_max_idle_per_host`](ClientBuilder::pool_max_idle_per_host): idle connections kept per host; 0 = no pool | no limit |
+/// | [`pool_idle_timeout`](ClientBuilder::pool_idle_timeout): how long one stays idle | 30 s |
 /// | trusted roots: webpki-roots, `SSL_CERT_FILE`, `add_root_certificate` | verified |
 ///
 /// The TLS configuration is built once, by [`ClientBuilder::build`], and
-/// shared by every connection (and every client with the default settings).
+/// shared by every connection (and every client with the default settings);
+/// it keeps the TLS sessions the servers offer, so a new connection to a
+/// server seen before resumes its session and skips the certificate.
+///
+/// # Connections that last
+///
+/// A client keeps a pool of idle connections, keyed by scheme, host and
+/// port: requests ask for `Connection: keep-alive` (the wire is still
+/// HTTP/1.0), and a connection goes back to the pool when the response
+/// allowed it (an HTTP/1.0 reply with `Connection: keep-alive`, an
+/// HTTP/1.1 reply without `Connection: close`), its body was framed and
+/// read to its end, nothing followed it, and no error or timeout happened.
+/// The next request to the same place skips the TCP and TLS handshakes
+/// ([`Response::reused`], [`Client::stats`]). The reactor watches idle
+/// connections: one the server closes is closed here too, before anyone
+/// picks it, and a `Keep-Alive: timeout=N` from the server is honoured by
+/// letting go a little earlier.
+///
+/// A server may still close an idle connection just as a request goes out
+/// on it. When that request met the closed connection before any byte of
+/// a response, and its method is idempotent ([`Method::is_idempotent`]),
+/// the client sends it once more on a new connection by itself; a `POST`
+/// fails with [`Error::ReusedConnectionClosed`] instead, since the server
+/// may have acted on it. A response cut off after it began is an error,
+/// never retried.
+///
+/// The pool belongs to the client and its clones, on one thread: a
+/// `Client` is not `Send`. With one runtime per core, build one client per
+/// core (a [`ClientBuilder`] is `Send` and `Clone`), each with its own pool.
 ///
 /// # Examples
 ///
@@ -159,6 +209,8 @@ pub struct Client {
     config: Config,
     /// The TLS config every `https://` connection uses.
     tls: TlsSettings,
+    /// Idle connections, shared by the clones.
+    pool: Pool,
 }
 
 #[derive(Debug, Clone)]
@@ -168,6 +220,7 @@ struct Config {
     total_timeout: Duration,
     limits: Limits,
     max_redirects: u32,
+    pool: PoolSettings,
 }
 
 impl Default for Client {
@@ -191,10 +244,47 @@ impl Client {
                 total_timeout: DEFAULT_TOTAL_TIMEOUT,
                 limits: Limits::default(),
                 max_redirects: DEFAULT_MAX_REDIRECTS,
+                pool: PoolSettings {
+                    max_idle_per_host: DEFAULT_POOL_MAX_IDLE_PER_HOST,
+                    idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
+                },
             },
             #[cfg(feature = "tls")]
             tls: TlsOptions::default(),
         }
+    }
+
+    /// What this client's connections have done so far: opened, reused,
+    /// replayed, TLS handshakes full and resumed, idle now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::TcpListener;
+    ///
+    /// runtime::block_on(async {
+    ///     # let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     # let port = listener.local_addr()?.port();
+    ///     # runtime::spawn(async move {
+    ///     #     let (mut s, _) = listener.accept().await.unwrap();
+    ///     #     for _ in 0..3 {
+    ///     #         let _ = s.read(&mut [0; 1024]).await;
+    ///     #         s.write_all(b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok").await.unwrap();
+    ///     #     }
+    ///     #     let _ = s.read(&mut [0; 1]).await; // open until the client closes
+    ///     # });
+    ///     let client = http_client::Client::new();
+    ///     for _ in 0..3 {
+    ///         client.get(format!("http://127.0.0.1:{port}/")).await?;
+    ///     }
+    ///     let stats = client.stats();
+    ///     assert_eq!((stats.connections_opened, stats.reused, stats.idle), (1, 2, 1));
+    ///     Ok::<_, Box<dyn std::error::Error>>(())
+    /// })?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn stats(&self) -> ClientStats {
+        self.pool.stats()
     }
 
     /// Sends a `GET` for `url`.
@@ -314,21 +404,60 @@ impl Client {
         }
     }
 
-    /// One request on one connection, no redirects: its head and body stream.
+    /// One request, no redirects: its head and body stream. It goes out on
+    /// a pooled connection if there is one; if that connection turns out
+    /// to have been closed by the server (nothing came back), an
+    /// idempotent request goes out once more on a new connection.
     async fn fetch_once(
         &self,
         request: &Request,
         deadline: Option<Deadline>,
     ) -> Result<BodyStream> {
-        let mut connection =
-            connect_with(request.url(), self.config.connect_timeout, &self.tls).await?;
+        let key = PoolKey::of(request.url());
+        if let Some((transport, lease)) = self.pool.checkout(&key) {
+            let connection =
+                Connection::new(transport, request.url().authority()).with_lease(Some(lease), true);
+            match self.exchange(connection, request, deadline).await {
+                Ok(body) => return Ok(body),
+                Err(ExchangeError {
+                    error,
+                    nothing_received: true,
+                }) => {
+                    if !request.method().is_idempotent() {
+                        return Err(Error::ReusedConnectionClosed {
+                            method: request.method().clone(),
+                            authority: request.url().authority(),
+                            source: Box::new(error),
+                        });
+                    }
+                    self.pool.count_replayed();
+                }
+                Err(failed) => return Err(failed.error),
+            }
+        }
+        let connection = connect_with(request.url(), self.config.connect_timeout, &self.tls)
+            .await?
+            .with_lease(self.pool.lease(key), false);
+        self.pool.count_opened(connection.tls_resumed());
+        self.exchange(connection, request, deadline)
+            .await
+            .map_err(|failed| failed.error)
+    }
+
+    /// Sends `request` on `connection` with this client's timeouts and
+    /// limits and reads the head of its response.
+    async fn exchange(
+        &self,
+        mut connection: Connection,
+        request: &Request,
+        deadline: Option<Deadline>,
+    ) -> std::result::Result<BodyStream, ExchangeError> {
         connection.set_idle_timeout(self.config.idle_timeout);
         connection.set_limits(self.config.limits);
         if let Some(deadline) = deadline {
             connection.set_deadline(deadline);
         }
-        connection.send(request).await?;
-        connection.read_head().await
+        connection.exchange(request).await
     }
 }
 
@@ -383,6 +512,24 @@ impl ClientBuilder {
     /// trickling one byte at a time cannot hold a request forever.
     pub fn total_timeout(mut self, limit: Duration) -> Self {
         self.config.total_timeout = limit;
+        self
+    }
+
+    /// Most idle connections the pool keeps per host (scheme, host and
+    /// port); beyond it, the oldest idle one closes. 0 turns the pool off:
+    /// every request then opens its own connection and asks for
+    /// `Connection: close`, as HTTP/1.0 does. Default: no limit
+    /// ([`DEFAULT_POOL_MAX_IDLE_PER_HOST`]).
+    pub fn pool_max_idle_per_host(mut self, count: usize) -> Self {
+        self.config.pool.max_idle_per_host = count;
+        self
+    }
+
+    /// How long a connection may stay idle in the pool before it is
+    /// closed (less if the server's `Keep-Alive: timeout=N` says so).
+    /// Default 30 s ([`DEFAULT_POOL_IDLE_TIMEOUT`]).
+    pub fn pool_idle_timeout(mut self, limit: Duration) -> Self {
+        self.config.pool.idle_timeout = limit;
         self
     }
 
@@ -483,6 +630,7 @@ impl ClientBuilder {
         #[cfg(not(feature = "tls"))]
         let tls = TlsSettings::default_for_process();
         Client {
+            pool: Pool::new(self.config.pool),
             config: self.config,
             tls,
         }

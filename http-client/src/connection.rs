@@ -27,6 +27,7 @@ use std::time::Duration;
 use runtime::time::timeout;
 
 use crate::parse::{HeadDone, HeadParser};
+use crate::pool::{Lease, keep_alive};
 use crate::stream::{Deadline, Wire};
 use crate::transport::Transport;
 use crate::{BodyStream, Error, IoPhase, Limits, Request, Response, Result, TimeoutPhase};
@@ -41,10 +42,14 @@ const INLINE_BODY: usize = 16 * 1024;
 
 /// An open connection, from [`connect`](crate::connect).
 ///
-/// HTTP/1.0 sends one request per connection: [`send`](Connection::send)
-/// one, then [`read_head`](Connection::read_head) (or
+/// A connection from [`connect`] carries one request:
+/// [`send`](Connection::send) it (with `Connection: close`), then
+/// [`read_head`](Connection::read_head) (or
 /// [`read_to_end`](Connection::read_to_end)) consumes the connection; it
-/// closes when the body has been read or the stream is dropped.
+/// closes when the body has been read or the stream is dropped. Reusing
+/// connections is the [`Client`](crate::Client)'s job: its pool keeps them.
+///
+/// [`connect`]: crate::connect
 pub struct Connection {
     transport: Transport,
     /// `host:port`, for error messages.
@@ -56,6 +61,23 @@ pub struct Connection {
     head_request: bool,
     /// The whole exchange's deadline, set by `Client`; the body stream keeps it.
     deadline: Option<Deadline>,
+    /// The way back to a client's pool: requests ask for `Connection:
+    /// keep-alive`, and a clean end of the response returns the
+    /// connection. `None` for a connection from [`connect`](crate::connect)
+    /// or a client that does not pool: one request, then it closes.
+    lease: Option<Lease>,
+    /// The connection came from the pool (it carried a response before).
+    reused: bool,
+}
+
+/// Why [`Connection::exchange`] failed, for the client's replay rule.
+#[derive(Debug)]
+pub(crate) struct ExchangeError {
+    pub(crate) error: Error,
+    /// Not one byte of a response arrived (a send that failed, or a read
+    /// that met the end of the stream or a reset first): on a reused
+    /// connection this means the server had closed it.
+    pub(crate) nothing_received: bool,
 }
 
 impl Connection {
@@ -67,7 +89,33 @@ impl Connection {
             limits: Limits::default(),
             head_request: false,
             deadline: None,
+            lease: None,
+            reused: false,
         }
+    }
+
+    /// A connection of a pooled client: `lease` returns it to the pool,
+    /// and `reused` says it came from there.
+    pub(crate) fn with_lease(mut self, lease: Option<Lease>, reused: bool) -> Connection {
+        self.lease = lease;
+        self.reused = reused;
+        self
+    }
+
+    /// Sends `request` and reads the head of its response, telling a
+    /// failure before any response byte apart (see [`ExchangeError`]).
+    pub(crate) async fn exchange(
+        mut self,
+        request: &Request,
+    ) -> std::result::Result<BodyStream, ExchangeError> {
+        if let Err(error) = self.send(request).await {
+            let nothing_received = matches!(error, Error::Io { .. });
+            return Err(ExchangeError {
+                error,
+                nothing_received,
+            });
+        }
+        self.receive_head().await
     }
 
     /// Bounds every later read, the body's included, by `deadline`.
@@ -84,6 +132,11 @@ impl Connection {
     /// Sets the limits the response must respect (default [`Limits::default`]).
     pub fn set_limits(&mut self, limits: Limits) {
         self.limits = limits;
+    }
+
+    /// For TLS: whether the handshake resumed an earlier session.
+    pub(crate) fn tls_resumed(&self) -> Option<bool> {
+        self.transport.tls_resumed()
     }
 
     /// The server's address.
@@ -135,10 +188,14 @@ impl Connection {
                 // Two writes: without TCP_NODELAY the second could wait for
                 // the ACK of the first (Nagle plus delayed ACK: 40 ms).
                 let _ = self.transport.tcp().set_nodelay(true); // only a latency hint
-                self.write_all(&request.encode_head()).await?;
+                let keep_alive = self.lease.is_some();
+                self.write_all(&request.encode_head_for(keep_alive)).await?;
                 self.write_all(body).await?;
             }
-            _ => self.write_all(&request.encode()).await?,
+            _ => {
+                let keep_alive = self.lease.is_some();
+                self.write_all(&request.encode_for(keep_alive)).await?;
+            }
         }
         self.flush().await
     }
@@ -216,6 +273,10 @@ impl Connection {
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub async fn read_head(self) -> Result<BodyStream> {
+        self.receive_head().await.map_err(|failed| failed.error)
+    }
+
+    async fn receive_head(self) -> std::result::Result<BodyStream, ExchangeError> {
         let mut parser = HeadParser::new(self.head_request, self.limits);
         let mut wire = Wire::new(
             self.transport,
@@ -223,25 +284,45 @@ impl Connection {
             self.idle_timeout,
             self.deadline,
         );
+        let mut received = false;
         loop {
-            let read = poll_fn(|cx| wire.poll_read_more(cx, parser.phase())).await?;
+            let read = match poll_fn(|cx| wire.poll_read_more(cx, parser.phase())).await {
+                Ok(read) => read,
+                Err(error) => {
+                    let nothing_received = !received && matches!(error, Error::Io { .. });
+                    return Err(ExchangeError {
+                        error,
+                        nothing_received,
+                    });
+                }
+            };
             let parsed = if read == 0 {
                 Err(parser.closed())
             } else {
+                received = true;
                 parser.push(wire.input())
             };
             match parsed {
                 Ok(Some(HeadDone { used, head, body })) => {
                     wire.consume(used);
-                    return Ok(BodyStream::new(head, body, wire));
+                    // The server's terms decide whether the connection
+                    // may go back to the pool after this body.
+                    let lease = self.lease.and_then(|lease| {
+                        keep_alive(head.version, &head.headers, body.is_framed())
+                            .map(|terms| (lease, terms))
+                    });
+                    return Ok(BodyStream::new(head, body, wire, lease, self.reused));
                 }
                 Ok(None) => {
                     wire.consume(read);
                 }
                 Err(source) => {
-                    return Err(Error::Response {
-                        authority: wire.authority().to_owned(),
-                        source,
+                    return Err(ExchangeError {
+                        error: Error::Response {
+                            authority: wire.authority().to_owned(),
+                            source,
+                        },
+                        nothing_received: !received,
                     });
                 }
             }

@@ -135,6 +135,23 @@ pub enum Error {
         /// Why it was refused.
         reason: String,
     },
+    /// A request that is not idempotent (a `POST`, say) went out on a
+    /// connection reused from the pool, and the server had closed that
+    /// connection before answering — the race every HTTP client with a
+    /// pool meets when a server's idle timeout runs out as a request
+    /// arrives. Idempotent requests are sent again on a new connection by
+    /// themselves; this one was not, since the server may have acted on
+    /// it: `POST to 127.0.0.1:8080 went out on a reused connection that the
+    /// server had closed (broken pipe); not sent again, since POST is not
+    /// idempotent: retry it if it is safe to`.
+    ReusedConnectionClosed {
+        /// The request's method.
+        method: crate::Method,
+        /// The peer, as `host:port`.
+        authority: String,
+        /// The error the closed connection gave.
+        source: Box<Error>,
+    },
     /// An `https://` URL in a build without the `tls` feature:
     /// ``https support was not compiled in (feature `tls`)``.
     TlsNotCompiled,
@@ -393,6 +410,23 @@ impl fmt::Display for Error {
                     escape(location.as_bytes())
                 )
             }
+            Error::ReusedConnectionClosed {
+                method,
+                authority,
+                source,
+            } => {
+                let why = match &**source {
+                    Error::Io { source, .. } => IoMessage(source).to_string(),
+                    Error::Response { source, .. } => source.to_string(),
+                    other => other.to_string(),
+                };
+                write!(
+                    f,
+                    "{method} to {authority} went out on a reused connection that the server \
+                     had closed ({why}); not sent again, since {method} is not idempotent: \
+                     retry it if it is safe to"
+                )
+            }
             Error::TlsNotCompiled => {
                 f.write_str("https support was not compiled in (feature `tls`)")
             }
@@ -410,6 +444,7 @@ impl std::error::Error for Error {
             | Error::Connect { source, .. }
             | Error::Io { source, .. } => Some(source),
             Error::Response { source, .. } => Some(source),
+            Error::ReusedConnectionClosed { source, .. } => Some(&**source),
             #[cfg(feature = "tls")]
             Error::CertificateNameMismatch { source, .. }
             | Error::CertificateExpired { source, .. }

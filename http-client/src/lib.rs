@@ -171,8 +171,10 @@ mod headers;
 mod limits;
 mod method;
 mod parse;
+mod pool;
 mod request;
 mod response;
+mod stats;
 mod stream;
 mod token;
 pub mod transport;
@@ -180,8 +182,8 @@ mod url;
 mod version;
 
 pub use client::{
-    Client, ClientBuilder, DEFAULT_MAX_REDIRECTS, DEFAULT_TOTAL_TIMEOUT, IntoUrl, get,
-    get_streaming,
+    Client, ClientBuilder, DEFAULT_MAX_REDIRECTS, DEFAULT_POOL_IDLE_TIMEOUT,
+    DEFAULT_POOL_MAX_IDLE_PER_HOST, DEFAULT_TOTAL_TIMEOUT, IntoUrl, get, get_streaming,
 };
 pub use connect::{DEFAULT_CONNECT_TIMEOUT, connect, connect_with_timeout};
 pub use connection::{Connection, DEFAULT_IDLE_TIMEOUT};
@@ -192,6 +194,7 @@ pub use method::Method;
 pub use parse::{ParseError, ParsePhase, ResponseParser, Status, parse_response};
 pub use request::{Request, RequestError};
 pub use response::Response;
+pub use stats::ClientStats;
 pub use stream::BodyStream;
 #[cfg(feature = "tls")]
 pub use transport::{TlsInfo, tls::TlsStream};

@@ -91,6 +91,29 @@ impl Method {
     pub fn is_head(&self) -> bool {
         self.as_str() == "HEAD"
     }
+
+    /// Whether sending the request twice has the same effect as sending it
+    /// once (RFC 9110 §9.2.2): `GET`, `HEAD`, `PUT`, `DELETE`, `OPTIONS`
+    /// and `TRACE`. A [`Client`](crate::Client) sends only these again by
+    /// itself when the pooled connection they went out on turns out to
+    /// have been closed by the server.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use http_client::Method;
+    ///
+    /// assert!(Method::GET.is_idempotent() && Method::PUT.is_idempotent());
+    /// assert!(!Method::POST.is_idempotent());
+    /// assert!(!Method::new("PATCH")?.is_idempotent());
+    /// # Ok::<(), http_client::RequestError>(())
+    /// ```
+    pub fn is_idempotent(&self) -> bool {
+        matches!(
+            self.as_str(),
+            "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE"
+        )
+    }
 }
 
 impl fmt::Display for Method {

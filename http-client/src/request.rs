@@ -21,13 +21,15 @@ const RESERVED: [&str; 3] = ["Content-Length", "Connection", "Transfer-Encoding"
 /// # Header rules
 ///
 /// - The client writes `Host` (from the URL), `Content-Length` (when there
-///   is a body) and `Connection: close`.
+///   is a body) and `Connection: close` — or `Connection: keep-alive` when
+///   a pooled [`Client`](crate::Client) sends it (its default).
 /// - A `Host` header set by hand **replaces** the one derived from the URL
 ///   (useful to reach a virtual host by IP address); setting it twice keeps
 ///   the last value.
 /// - `Content-Length`, `Connection` and `Transfer-Encoding` set by hand are
 ///   refused with [`RequestError::ReservedHeader`]: the body is always sent
-///   whole with its length, never chunked, and the connection always closes.
+///   whole with its length, never chunked, and whether the connection stays
+///   open is the client's business.
 /// - Other headers are sent in the order they were added, repeats included.
 ///
 /// # Examples
@@ -288,10 +290,7 @@ impl Request {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn encode(&self) -> Vec<u8> {
-        let body = self.body.as_deref().unwrap_or_default();
-        let mut out = self.encode_head();
-        out.extend_from_slice(body);
-        out
+        self.encode_for(false)
     }
 
     /// The head only (request line, headers and the empty line), for callers
@@ -309,6 +308,20 @@ impl Request {
     /// # Ok::<(), http_client::UrlError>(())
     /// ```
     pub fn encode_head(&self) -> Vec<u8> {
+        self.encode_head_for(false)
+    }
+
+    /// [`encode`](Request::encode), asking the server to keep the
+    /// connection open (`Connection: keep-alive`) when `keep_alive`.
+    pub(crate) fn encode_for(&self, keep_alive: bool) -> Vec<u8> {
+        let mut out = self.encode_head_for(keep_alive);
+        out.extend_from_slice(self.body.as_deref().unwrap_or_default());
+        out
+    }
+
+    /// [`encode_head`](Request::encode_head), with `Connection: keep-alive`
+    /// instead of `close` when `keep_alive`.
+    pub(crate) fn encode_head_for(&self, keep_alive: bool) -> Vec<u8> {
         let fields: usize = self
             .headers
             .iter()
@@ -334,7 +347,11 @@ impl Request {
         if self.body.is_some() {
             out.extend_from_slice(format!("Content-Length: {body_len}\r\n").as_bytes());
         }
-        out.extend_from_slice(b"Connection: close\r\n\r\n");
+        out.extend_from_slice(if keep_alive {
+            b"Connection: keep-alive\r\n\r\n"
+        } else {
+            b"Connection: close\r\n\r\n"
+        });
         out
     }
 }

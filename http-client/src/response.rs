@@ -37,6 +37,8 @@ pub struct Response {
     /// What the TLS session negotiated, for a response that came over one.
     #[cfg(feature = "tls")]
     tls_info: Option<crate::TlsInfo>,
+    /// It came over a connection taken from a client's pool.
+    reused: bool,
 }
 
 impl Response {
@@ -56,7 +58,35 @@ impl Response {
             body,
             #[cfg(feature = "tls")]
             tls_info: None,
+            reused: false,
         }
+    }
+
+    /// The response, noting whether its connection was reused.
+    pub(crate) fn with_reused(mut self, reused: bool) -> Response {
+        self.reused = reused;
+        self
+    }
+
+    /// Whether the response came over a connection that had carried an
+    /// earlier response, taken from a [`Client`](crate::Client)'s pool (no
+    /// TCP or TLS handshake was needed); false for a response parsed from
+    /// bytes. See [`BodyStream::reused`](crate::BodyStream::reused).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use http_client::{Limits, Status, parse_response};
+    ///
+    /// let input = b"HTTP/1.1 204 No Content\r\n\r\n";
+    /// let Status::Complete(response) = parse_response(input, false, false, &Limits::default())? else {
+    ///     panic!("complete");
+    /// };
+    /// assert!(!response.reused());
+    /// # Ok::<(), http_client::ParseError>(())
+    /// ```
+    pub fn reused(&self) -> bool {
+        self.reused
     }
 
     /// The response with the TLS session it came over.

@@ -444,7 +444,10 @@ proptest! {
         let base = server.url("/case/");
         let results = watchdog(Duration::from_secs(30), move || {
             runtime::block_on(async move {
+                // One connection per case (each plays its own script):
+                // no pool, so no request lands on another case's connection.
                 let client = Client::builder()
+                    .pool_max_idle_per_host(0)
                     .connect_timeout(Duration::from_secs(2))
                     .idle_timeout(IDLE)
                     .total_timeout(TOTAL)

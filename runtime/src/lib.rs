@@ -139,6 +139,7 @@ mod reactor;
 mod executor;
 
 mod context;
+mod id;
 
 mod combinators;
 pub mod guide;
@@ -154,6 +155,7 @@ pub use combinators::{
 };
 pub use coop::BUDGET;
 pub use executor::{BATCH, JoinError, JoinHandle};
+pub use id::Id;
 pub use per_core::{PerCore, per_core, pinned_cpu};
 pub use runtime::{Builder, Runtime, block_on, spawn, spawn_blocking, stats};
 pub use stats::Stats;

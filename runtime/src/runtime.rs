@@ -139,6 +139,20 @@ impl Runtime {
     pub fn stats(&self) -> Stats {
         self.core.stats()
     }
+
+    /// This runtime's [`Id`](crate::Id), as [`Id::current`](crate::Id::current)
+    /// gives it inside.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// assert_eq!(rt.block_on(async { runtime::Id::current() }), Some(rt.id()));
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn id(&self) -> crate::Id {
+        self.core.unique_id()
+    }
 }
 
 impl Drop for Runtime {

@@ -152,6 +152,12 @@ impl BodyDecoder {
         self.max_body
     }
 
+    /// Whether the body ends by its framing (a length or chunks), not at
+    /// the close: only then can the connection carry another response.
+    pub(crate) fn is_framed(&self) -> bool {
+        !matches!(self.kind, Kind::Close)
+    }
+
     /// The body's length when the framing fixes it in advance.
     pub(crate) fn length(&self) -> Option<u64> {
         match self.kind {

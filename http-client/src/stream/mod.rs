@@ -24,6 +24,7 @@ use std::ops::Range;
 use std::task::{Context, Poll};
 
 use crate::parse::{BodyDecoder, Decoded, Head, reserve_for};
+use crate::pool::{KeepAlive, Lease};
 use crate::{Error, Headers, ParsePhase, Response, Result, Version};
 
 /// A response with its body still to read, from
@@ -40,8 +41,12 @@ use crate::{Error, Headers, ParsePhase, Response, Result, Version};
 /// [`chunk`](BodyStream::chunk), never a quiet end. Bytes after the body are
 /// discarded.
 ///
-/// The connection closes when the body ends, fails, or the stream is
-/// dropped. With the `futures-io` feature (on by default) it is also a
+/// When the body ends, the connection closes — or, for a
+/// [`Client`](crate::Client) that pools connections (the default), goes
+/// back to the pool if the server allowed it and nothing but the body came
+/// (see [`reused`](BodyStream::reused)). It closes if the body fails or the
+/// stream is dropped before the body's end: what is left unread is not
+/// drained, as a large or slow remainder would hold the caller up. With the `futures-io` feature (on by default) it is also a
 /// `futures_io::AsyncRead` and `AsyncBufRead`, so `futures_lite::io::copy`
 /// can write the body to a file.
 ///
@@ -78,6 +83,11 @@ pub struct BodyStream {
     /// Decoded body bytes in the wire's buffer, not yet handed out.
     ready: Range<usize>,
     state: State,
+    /// The connection's way back to the pool, with the server's terms;
+    /// `None` when it is to close at the end of the body.
+    returns: Option<(Lease, KeepAlive)>,
+    /// The connection came from the pool.
+    reused: bool,
 }
 
 /// Whether the body can still be read.
@@ -94,18 +104,62 @@ enum State {
 impl BodyStream {
     /// A stream for the body after `head`, whose first bytes may already sit
     /// in `wire`'s input.
-    pub(crate) fn new(head: Head, decoder: BodyDecoder, wire: Wire) -> BodyStream {
+    pub(crate) fn new(
+        head: Head,
+        decoder: BodyDecoder,
+        wire: Wire,
+        returns: Option<(Lease, KeepAlive)>,
+        reused: bool,
+    ) -> BodyStream {
         let mut stream = BodyStream {
             head,
             wire,
             decoder,
             ready: 0..0,
             state: State::Open,
+            returns,
+            reused,
         };
         if stream.decoder.is_done() {
             stream.end(); // bodiless: no need to keep the socket
         }
         stream
+    }
+
+    /// Whether this response came over a connection that had carried an
+    /// earlier response (taken from a [`Client`](crate::Client)'s pool:
+    /// no TCP or TLS handshake was needed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::TcpListener;
+    ///
+    /// runtime::block_on(async {
+    ///     # let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     # let port = listener.local_addr()?.port();
+    ///     # runtime::spawn(async move {
+    ///     #     let (mut s, _) = listener.accept().await.unwrap();
+    ///     #     for _ in 0..2 {
+    ///     #         let _ = s.read(&mut [0; 1024]).await;
+    ///     #         s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").await.unwrap();
+    ///     #     }
+    ///     # });
+    ///     // A server that keeps connections open (HTTP/1.1, a Content-Length).
+    ///     let client = http_client::Client::new();
+    ///     let url = http_client::Url::parse(&format!("http://127.0.0.1:{port}/"))?;
+    ///     let first = client.send_streaming(http_client::Request::get(url.clone())).await?;
+    ///     assert!(!first.reused());
+    ///     first.read_to_end().await?; // the body's end returns the connection
+    ///     let second = client.send_streaming(http_client::Request::get(url)).await?;
+    ///     assert!(second.reused());
+    ///     assert_eq!(client.stats().connections_opened, 1);
+    ///     Ok::<_, Box<dyn std::error::Error>>(())
+    /// })?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reused(&self) -> bool {
+        self.reused
     }
 
     /// The status code (never 1xx: interim responses are skipped).
@@ -402,7 +456,8 @@ impl BodyStream {
             reason,
             headers,
         } = self.head;
-        let response = Response::new(version, status, reason, headers, body);
+        let response =
+            Response::new(version, status, reason, headers, body).with_reused(self.reused);
         #[cfg(feature = "tls")]
         let response = response.with_tls_info(self.wire.tls_info().cloned());
         Ok(response)
@@ -429,6 +484,11 @@ impl BodyStream {
                     Ok(Decoded { consumed, data }) => {
                         let at = self.wire.consume(consumed).start;
                         self.ready = at + data.start..at + data.end;
+                        if self.decoder.is_done() {
+                            // The last bytes are in our buffer: the
+                            // connection itself can go at once.
+                            self.release();
+                        }
                     }
                     Err(source) => return Poll::Ready(Err(self.fail(self.response_error(source)))),
                 }
@@ -465,14 +525,31 @@ impl BodyStream {
         self.ready.start = (self.ready.start + n).min(self.ready.end);
     }
 
-    /// The body is complete: close the socket.
+    /// The body is complete: return the connection or close the socket.
     fn end(&mut self) {
+        self.release();
         self.wire.close();
         self.state = State::Done;
     }
 
+    /// The body is complete by its framing: the connection goes back to
+    /// the pool if it may (the server's terms allowed it) and nothing came
+    /// after the body; otherwise it is left to close.
+    fn release(&mut self) {
+        let Some((lease, terms)) = self.returns.take() else {
+            return;
+        };
+        if !self.wire.input().is_empty() || self.wire.closed_uncleanly() {
+            return; // bytes after the body: the stream is out of step
+        }
+        if let Some(transport) = self.wire.take_stream() {
+            lease.give_back(transport, terms);
+        }
+    }
+
     /// Reading failed: close the socket, remember why, and pass the error on.
     fn fail(&mut self, error: Error) -> Error {
+        self.returns = None;
         self.wire.close();
         self.state = State::Failed(replay(&error));
         error
@@ -538,6 +615,7 @@ impl fmt::Debug for BodyStream {
             .field("headers", &self.head.headers)
             .field("content_length", &self.content_length())
             .field("received", &self.decoder.decoded())
+            .field("reused", &self.reused)
             .field("state", &state)
             .finish_non_exhaustive()
     }

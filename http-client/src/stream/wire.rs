@@ -160,6 +160,14 @@ impl Wire {
         self.timer = sleep(Duration::MAX); // drops the old timer's registration
     }
 
+    /// Takes the socket out (to return it to a pool), leaving the wire
+    /// closed.
+    pub(crate) fn take_stream(&mut self) -> Option<Transport> {
+        let stream = self.stream.take();
+        self.close();
+        stream
+    }
+
     /// The peer, as `host:port`.
     pub(crate) fn authority(&self) -> &str {
         &self.authority

@@ -154,6 +154,28 @@ impl Transport {
         }
     }
 
+    /// Whether the stream can carry another request: for TLS, the session
+    /// holds no unread plaintext, has not seen `close_notify`, and has
+    /// nothing left to send (plain TCP has no such state; the pool checks
+    /// the socket itself).
+    pub(crate) fn is_reusable(&mut self) -> bool {
+        match self {
+            Transport::Plain(_) => true,
+            #[cfg(feature = "tls")]
+            Transport::Tls(tls) => tls.is_reusable(),
+        }
+    }
+
+    /// For TLS: whether the handshake resumed an earlier session; `None`
+    /// for plain TCP.
+    pub(crate) fn tls_resumed(&self) -> Option<bool> {
+        match self {
+            Transport::Plain(_) => None,
+            #[cfg(feature = "tls")]
+            Transport::Tls(tls) => Some(tls.is_resumed()),
+        }
+    }
+
     /// The TCP socket underneath.
     pub(crate) fn tcp(&self) -> &TcpStream {
         match self {

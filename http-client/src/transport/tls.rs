@@ -481,6 +481,26 @@ impl TlsStream {
         Poll::Ready(Ok(n))
     }
 
+    /// Whether the session can carry another request on a kept-alive
+    /// connection: nothing decrypted is left unread, the server has not
+    /// sent `close_notify`, and nothing is queued to send.
+    pub(crate) fn is_reusable(&mut self) -> bool {
+        if self.closing || self.first_write_joins_queue || self.tls.wants_write() {
+            return false;
+        }
+        // No new bytes are given: this only reports the session's state.
+        match self.tls.process_new_packets() {
+            Ok(state) => state.plaintext_bytes_to_read() == 0 && !state.peer_has_closed(),
+            Err(_) => false,
+        }
+    }
+
+    /// Whether the handshake resumed an earlier session (no certificate
+    /// was sent or verified).
+    pub(crate) fn is_resumed(&self) -> bool {
+        self.tls.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
+    }
+
     /// Whether the handshake is still going on.
     pub(super) fn is_handshaking(&self) -> bool {
         self.tls.is_handshaking()

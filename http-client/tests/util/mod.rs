@@ -96,8 +96,16 @@ where
 
 /// A client builder whose every deadline is short, so that no test request
 /// can wait long: connect 2 s, idle 5 s, total 10 s. Tests override what
-/// they measure.
+/// they measure. It keeps no pool: the scripted servers answer one request
+/// per connection (each connection plays its own script), so these tests
+/// see one connection per request, as HTTP/1.0 has it. Reuse is tested
+/// with [`pooled_client`] against servers that keep connections open.
 pub fn client() -> ClientBuilder {
+    pooled_client().pool_max_idle_per_host(0)
+}
+
+/// [`client`] with the pool on, as `Client::builder` has it by default.
+pub fn pooled_client() -> ClientBuilder {
     Client::builder()
         .connect_timeout(Duration::from_secs(2))
         .idle_timeout(Duration::from_secs(5))

@@ -76,6 +76,8 @@ static NEXT_SALT: AtomicU16 = AtomicU16::new(0);
 pub(crate) struct Core {
     /// This runtime's id in the waker registry.
     id: RuntimeId,
+    /// This runtime's id for the public [`Id`](crate::Id): never reused.
+    unique_id: crate::Id,
     /// Mixed into every task tag, so that a stale waker from a dropped
     /// runtime whose id was reused does not match this runtime's tasks.
     salt: u16,
@@ -117,6 +119,7 @@ impl Core {
         let salt = NEXT_SALT.fetch_add(40_503, Ordering::Relaxed);
         Ok(Core {
             id: registration.id,
+            unique_id: crate::Id::next(),
             salt,
             registration: RefCell::new(Some(registration)),
             reactor: Rc::new(Reactor::new(shared.clone(), tracer.clone())),
@@ -138,6 +141,11 @@ impl Core {
 
     pub(crate) fn id(&self) -> RuntimeId {
         self.id
+    }
+
+    /// This runtime's process-unique id.
+    pub(crate) fn unique_id(&self) -> crate::Id {
+        self.unique_id
     }
 
     /// The tag of task `id`: its low 16 bits, salted with this runtime's salt.

@@ -350,6 +350,46 @@ impl TcpStream {
         self.stream_io().poll_write(cx, buf, None)
     }
 
+    /// `Ready` when the socket has something to read *now* — data, the
+    /// peer's FIN, a reset or an error — checked with a zero-timeout
+    /// `poll(2)` behind the reactor's cached readiness, so it never reports
+    /// a stale edge; otherwise registers the waker for the next read event
+    /// and returns `Pending`. Nothing is read. tokio's name for it.
+    ///
+    /// A connection pool uses it to watch an idle connection: on an idle
+    /// HTTP connection anything readable means the server closed it or sent
+    /// bytes nobody asked for. The waker is stored once per task (or per
+    /// waker, for a waker that is not a task's) and is not taken back when
+    /// you stop polling: the next read event wakes it, harmlessly.
+    ///
+    /// # Errors
+    ///
+    /// If `poll(2)` fails on the descriptor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::task::Poll;
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     // Nothing sent yet: not readable.
+    ///     let idle = poll_fn(|cx| Poll::Ready(client.poll_read_ready(cx).is_pending())).await;
+    ///     assert!(idle);
+    ///     drop(server); // the FIN makes it readable
+    ///     poll_fn(|cx| client.poll_read_ready(cx)).await?;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_readable(cx)
+    }
+
     /// Reads and writes of this socket, for the futures and the halves.
     pub(crate) fn stream_io(&self) -> StreamHandle<'_> {
         self.io.stream()
