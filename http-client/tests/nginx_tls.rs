@@ -4,7 +4,10 @@
 //! temporary config directory. 200 concurrent HTTPS fetches of a 1 KiB file
 //! and one of a 10 MiB file arrive byte for byte (the large one also chunk
 //! by chunk), nginx sees our SNI, and `https://` to the plain port fails
-//! with "the server does not speak TLS".
+//! with "the server does not speak TLS". The client pools connections: the
+//! large file comes over a connection the small ones opened (no handshake),
+//! and a second burst larger than the pool opens new connections that
+//! resume the TLS sessions of the first (nginx logs `r` for them).
 //!
 //! Needs nginx (Debian: `apt-get install nginx-light`, which has the ssl
 //! module), so it is `#[ignore]`d; `cargo test -- --include-ignored` runs
@@ -24,11 +27,13 @@ use std::time::Duration;
 use http_client::{Error, Request, Url, Version};
 use tls::pki;
 use util::process::{ChildGuard, TempDir};
-use util::{client, watchdog};
+use util::{pooled_client, watchdog};
 
 const SMALL: usize = 1024;
 const LARGE: usize = 10 << 20;
 const CONCURRENT: usize = 200;
+/// The second burst: more than the pool holds, so some connections are new.
+const SECOND_BURST: usize = 250;
 
 #[test]
 #[ignore = "needs nginx-light"]
@@ -53,7 +58,7 @@ fn start_nginx(nginx: &Path, tmp: &Path, root: &Path) -> (SocketAddr, SocketAddr
     let t = tmp.display();
     let ([https, http], child) = util::nginx::start(nginx, tmp, |[https_port, http_port]| {
         format!(
-            "    log_format sni '$ssl_server_name $ssl_protocol $request';
+            "    log_format sni '$ssl_server_name $ssl_protocol $ssl_session_reused $connection_requests $request';
     access_log {t}/access.log sni;
     server {{
         listen 127.0.0.1:{https_port} ssl;
@@ -74,8 +79,8 @@ fn start_nginx(nginx: &Path, tmp: &Path, root: &Path) -> (SocketAddr, SocketAddr
 fn fetch_from(https: SocketAddr, http: SocketAddr, access_log: &Path) {
     let base = format!("https://localhost:{}", https.port());
     let plain = format!("https://127.0.0.1:{}/small.bin", http.port());
-    let (small, large, streamed, not_tls) = runtime::block_on(async move {
-        let client = client()
+    let (small, large, streamed, not_tls, second, stats) = runtime::block_on(async move {
+        let client = pooled_client()
             .total_timeout(Duration::from_secs(60))
             .add_root_certificate(pki().ca_pem.as_bytes())
             .expect("the test CA")
@@ -94,8 +99,32 @@ fn fetch_from(https: SocketAddr, http: SocketAddr, access_log: &Path) {
             Err(error) => Err(error),
         };
         let not_tls = client.get(plain).await;
-        (small, large, streamed, not_tls)
+        let tasks: Vec<_> = (0..SECOND_BURST)
+            .map(|_| {
+                let (client, url) = (client.clone(), format!("{base}/small.bin"));
+                runtime::spawn(async move { client.get(url).await })
+            })
+            .collect();
+        let second = runtime::join_all(tasks).await;
+        (small, large, streamed, not_tls, second, client.stats())
     });
+
+    // The first burst opens its connections with full handshakes; the large
+    // file reuses one; of the second burst, what the pool cannot serve
+    // opens new connections, which resume the sessions nginx gave us.
+    assert!(stats.connections_opened <= (SECOND_BURST + 1) as u64, "{stats:?}");
+    assert!(stats.reused >= 2 + CONCURRENT as u64 / 2, "{stats:?}");
+    assert!(stats.tls_resumed_handshakes >= 1, "{stats:?}");
+    assert_eq!(
+        stats.tls_full_handshakes + stats.tls_resumed_handshakes,
+        stats.connections_opened,
+        "{stats:?}"
+    );
+    for (i, joined) in second.into_iter().enumerate() {
+        let response = joined.expect("the task ran");
+        let response = response.unwrap_or_else(|e| panic!("second burst #{i}: {e}"));
+        assert!(response.body() == util::pseudo_random(SMALL, 3), "#{i}");
+    }
 
     let want = util::pseudo_random(SMALL, 3);
     for (i, joined) in small.into_iter().enumerate() {
@@ -137,5 +166,19 @@ fn fetch_from(https: SocketAddr, http: SocketAddr, access_log: &Path) {
             >= CONCURRENT + 2,
         "access log:\n{}",
         util::show(log.as_bytes(), 2000)
+    );
+    // nginx saw resumed sessions (`r`) and connections that carried more
+    // than one request.
+    let fields = |l: &&str| l.split(' ').map(str::to_owned).collect::<Vec<_>>();
+    assert!(
+        https_lines.iter().map(fields).any(|f| f[2] == "r"),
+        "no resumed session in the log"
+    );
+    assert!(
+        https_lines
+            .iter()
+            .map(fields)
+            .any(|f| f[3].parse::<u32>().unwrap_or(0) >= 2),
+        "no connection carried two requests"
     );
 }
