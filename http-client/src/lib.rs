@@ -39,10 +39,31 @@
 //! a socket, [`ResponseParser`] runs the same head parser and body decoder
 //! over bytes you feed it.
 //!
-//! HTTP/1.0 keeps this simple: one request per connection, `Connection:
-//! close`, and a body sent whole with its `Content-Length`. Responses from
-//! HTTP/1.1 servers are understood too, including chunked bodies and interim
-//! `1xx` responses.
+//! HTTP/1.0 keeps this simple: a body is sent whole with its
+//! `Content-Length`, and responses from HTTP/1.1 servers are understood
+//! too, including chunked bodies and interim `1xx` responses. A
+//! [`connect`]ed [`Connection`] carries one request (`Connection: close`).
+//!
+//! # Connections that last
+//!
+//! A [`Client`] keeps the connections it opened in a pool and sends the
+//! next request to the same scheme, host and port over one of them, with
+//! no TCP or TLS handshake (`Connection: keep-alive`, which HTTP/1.0
+//! servers and every HTTP/1.1 server honour):
+//!
+//! ```text
+//!  Client::send ─► pool: idle connection for (scheme, host, port)?
+//!                   ├─ yes ─► send on it ─┬─► response ...
+//!                   │                     └─► closed before any byte? idempotent: once more on a new one
+//!                   └─ no ──► connect (TLS resumes a session seen before) ─► send ─► response ...
+//!  ... body read to its end, server allowed it, nothing after it ─► back to the pool
+//!  idle: the reactor watches each one; a FIN, reset or stray byte closes it at once
+//! ```
+//!
+//! The rules (what is clean enough to reuse, the replay of a request whose
+//! reused connection the server had closed, the idle timeouts) are in
+//! [`Client`]'s docs; [`Client::stats`] counts connections opened and
+//! reused, and TLS handshakes full and resumed.
 //!
 //! # Streaming a body
 //!
