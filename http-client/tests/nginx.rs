@@ -56,7 +56,9 @@ fn nginx_serves_files_to_the_client() {
             "one connection carried the four sequential requests after the first: {per_connection:?}"
         );
         assert!(
-            log[..before].iter().all(|line| line.split(' ').nth(1) == Some("1")),
+            log[..before]
+                .iter()
+                .all(|line| line.split(' ').nth(1) == Some("1")),
             "without the pool, one request per connection"
         );
     });
@@ -148,7 +150,11 @@ fn fetch_from(addr: SocketAddr, pooled: bool) {
     // and keeps the connection when asked to.
     let connection = if pooled { "keep-alive" } else { "close" };
     assert_eq!(response.headers().get_str("connection"), Some(connection));
-    assert_eq!(response.reused(), pooled, "large.bin came after the small ones");
+    assert_eq!(
+        response.reused(),
+        pooled,
+        "large.bin came after the small ones"
+    );
     assert!(
         response.body() == util::pseudo_random(LARGE, 2),
         "large.bin differs ({} bytes)",

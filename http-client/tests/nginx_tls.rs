@@ -112,7 +112,10 @@ fn fetch_from(https: SocketAddr, http: SocketAddr, access_log: &Path) {
     // The first burst opens its connections with full handshakes; the large
     // file reuses one; of the second burst, what the pool cannot serve
     // opens new connections, which resume the sessions nginx gave us.
-    assert!(stats.connections_opened <= (SECOND_BURST + 1) as u64, "{stats:?}");
+    assert!(
+        stats.connections_opened <= (SECOND_BURST + 1) as u64,
+        "{stats:?}"
+    );
     assert!(stats.reused >= 2 + CONCURRENT as u64 / 2, "{stats:?}");
     assert!(stats.tls_resumed_handshakes >= 1, "{stats:?}");
     assert_eq!(
