@@ -113,12 +113,20 @@ mod tests {
         headers
     }
 
+    /// A reply's version, header fields and framing, and the terms expected.
+    type Case = (
+        Version,
+        &'static [(&'static str, &'static str)],
+        bool,
+        Option<KeepAlive>,
+    );
+
     #[test]
     fn who_may_keep_the_connection() {
         use Version::{Http10, Http11};
         let secs = |s| Some(Duration::from_secs(s));
         #[rustfmt::skip]
-        let table: &[(Version, &[(&str, &str)], bool, Option<KeepAlive>)] = &[
+        let table: &[Case] = &[
             (Http11, &[], true, Some(KeepAlive::default())),
             (Http11, &[], false, None), // close-delimited body
             (Http11, &[("Connection", "close")], true, None),
