@@ -123,11 +123,9 @@ impl DemoServer {
                         let keep_alive = keep_alive_flag.load(Relaxed);
                         match &config {
                             None => drop(runtime::spawn(serve_plain(conn, keep_alive))),
-                            Some(config) => drop(runtime::spawn(serve_tls(
-                                conn,
-                                config.clone(),
-                                keep_alive,
-                            ))),
+                            Some(config) => {
+                                drop(runtime::spawn(serve_tls(conn, config.clone(), keep_alive)))
+                            }
                         }
                     }
                     // Out of descriptors or similar: back off instead of spinning.
