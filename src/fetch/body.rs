@@ -42,6 +42,12 @@ impl Download {
         self.stream.tls_info()
     }
 
+    /// Whether the response came over a connection kept from an earlier
+    /// one (no TCP or TLS handshake).
+    pub(crate) fn reused(&self) -> bool {
+        self.stream.reused()
+    }
+
     /// The declared body length, when the server sent one.
     pub(crate) fn content_length(&self) -> Option<u64> {
         self.stream.content_length()

@@ -54,15 +54,27 @@ pub(crate) struct Cli {
     #[arg(long, value_name = "N")]
     pub(crate) concurrency: Option<usize>,
 
-    /// Most connections to one host:port at a time; 0 = unlimited
+    /// Most connections to one host:port at a time, idle kept-alive ones
+    /// included; 0 = unlimited. With --cores, all URLs of one host go to
+    /// one core, because each core keeps its own idle connections: dealt
+    /// in turn, a host's idle connection on one core plus a new one on
+    /// another could exceed N
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub(crate) per_host: usize,
 
-    /// Threads, each with its own runtime; URLs are dealt to them in turn
-    /// and each gets its share of --concurrency (--per-host holds across
-    /// all of them); 0 = one per CPU
+    /// Threads, each with its own runtime and connection pool; URLs are
+    /// dealt to them in turn (by host with --per-host) and each gets its
+    /// share of --concurrency (--per-host holds across all of them); 0 =
+    /// one per CPU
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub(crate) cores: usize,
+
+    /// One connection per URL, closed after its response. By default a
+    /// connection is kept open and reused for the next URL on the same
+    /// host:port (one TCP and TLS handshake per concurrent connection),
+    /// until it has been idle 30 s or the server closes it
+    #[arg(long)]
+    pub(crate) no_keep_alive: bool,
 
     /// Retries after a connect error, a timeout or a 5xx status (GET and
     /// HEAD only), with exponential backoff and jitter

@@ -24,6 +24,8 @@ struct Failure {
     retryable: bool,
     /// The response's status, when one came.
     status: Option<u16>,
+    /// That response came over a reused (kept-alive) connection.
+    reused: bool,
     /// stdout was closed under the body: end quietly.
     closed_stdout: bool,
 }
@@ -34,6 +36,7 @@ impl Failure {
             message: message.into(),
             retryable: false,
             status: None,
+            reused: false,
             closed_stdout: false,
         }
     }
@@ -48,6 +51,8 @@ struct Success {
     file: Option<PathBuf>,
     /// The TLS session's parameters, for an `https://` response.
     tls: Option<TlsInfo>,
+    /// It came over a reused (kept-alive) connection.
+    reused: bool,
 }
 
 /// Fetches `entry`, retrying as the options allow.
@@ -80,10 +85,15 @@ pub(crate) async fn download(entry: Entry, shared: &Shared) -> Outcome {
                 outcome.bytes = success.bytes;
                 outcome.file = success.file;
                 outcome.tls = success.tls;
+                outcome.reused = success.reused;
                 break;
             }
             Err(failure) => {
                 outcome.status = failure.status.or(outcome.status);
+                if failure.status.is_some() {
+                    // Like the status: about the last response received.
+                    outcome.reused = failure.reused;
+                }
                 outcome.errors.push(failure.message);
                 if failure.retryable && !last {
                     runtime::time::sleep(shared.retry.delay(outcome.attempts)).await;
@@ -115,8 +125,10 @@ async fn attempt(
         })?;
     let status = download.status();
     let tls = download.tls_info().cloned();
+    let reused = download.reused();
     let with_status = |message: String| Failure {
         status: Some(status),
+        reused,
         ..Failure::new(message)
     };
     if is_retryable_status(status) && !last {
@@ -161,6 +173,7 @@ async fn attempt(
             sink.abort().await;
             return Err(Failure {
                 status: Some(status),
+                reused,
                 ..sink_failure(e)
             });
         }
@@ -172,6 +185,7 @@ async fn attempt(
         bytes,
         file,
         tls,
+        reused,
     })
 }
 

@@ -21,8 +21,15 @@
 //!
 //! With `--cores N` (the private `cores` module) the same loop runs on N
 //! runtimes, one per thread, each with its share of `--concurrency`; this
-//! thread reads the URLs, deals them out in turn and prints the outcomes as
-//! they come back.
+//! thread reads the URLs, deals them out (in turn, or by host with
+//! `--per-host`) and prints the outcomes as they come back.
+//!
+//! Connections are reused: each core's [`Client`] keeps a pool of idle
+//! ones, so a list of URLs on one host costs one TCP (and TLS) handshake
+//! per concurrent connection, not one per URL. `--no-keep-alive` builds
+//! the clients without a pool (one connection per request). The summary
+//! tells how many requests went over how many connections, from each
+//! client's [`ClientStats`](http_client::ClientStats), summed.
 //!
 //! `https://` URLs go through the client's rustls, verified against the
 //! built-in roots, `$SSL_CERT_FILE` and `--cacert`; `-k` turns verification
@@ -156,6 +163,10 @@ async fn run(mut options: Options) -> Result<bool, String> {
             DemoServer::start().map_err(|e| format!("cannot start the demo server: {e}"))?;
         let https = DemoServer::start_https()
             .map_err(|e| format!("cannot start the demo HTTPS server: {e}"))?;
+        // Like most real servers, so the summary shows connections reused
+        // (a redirect's next hop may go over a page's finished connection).
+        server.set_keep_alive(true);
+        https.set_keep_alive(true);
         println!(
             "no URL given: fetching from the embedded demo server at http://{}",
             server.addr()
@@ -214,11 +225,12 @@ async fn run(mut options: Options) -> Result<bool, String> {
         let shared = Rc::new(common.shared()?);
         fetch_all(
             &mut source,
-            shared,
+            shared.clone(),
             concurrency,
             Recorder::Report(report.clone()),
         )
         .await?;
+        report.borrow_mut().add_client_stats(&shared.client.stats());
     } else {
         cores::fetch_on_cores(cores, &mut source, &common, &report).await?;
     }
@@ -302,7 +314,7 @@ impl Entries for mpsc::Receiver<Entry> {
 #[derive(Debug, Clone)]
 enum Recorder {
     Report(Rc<RefCell<Report>>),
-    Send(mpsc::Sender<Outcome>),
+    Send(mpsc::Sender<cores::FromCore>),
 }
 
 impl Recorder {
@@ -313,7 +325,7 @@ impl Recorder {
                 // The receiver lives until every core has finished, so
                 // this fails only if the printing thread is gone already,
                 // and then there is nobody to tell.
-                let _ = results.send(outcome).await;
+                let _ = results.send(cores::FromCore::Outcome(outcome)).await;
             }
         }
     }
@@ -339,6 +351,11 @@ fn build_client(options: &Options) -> Result<Client, String> {
     }
     if let Some(n) = cli.max_redirects {
         builder = builder.max_redirects(n);
+    }
+    if cli.no_keep_alive {
+        // No pool: each request opens its own connection and asks for
+        // `Connection: close`.
+        builder = builder.pool_max_idle_per_host(0);
     }
     if let Some(pem) = &options.cacert_pem {
         // Checked when the options were made (and the demo's own is good).

@@ -1,6 +1,8 @@
 //! [`Report`]: what `fetch` prints — a line per URL as it completes (human
 //! text, or with `--json` one JSON object per line) and a summary at the end
-//! with the total bytes, the overall rate and the p50/p99 latency.
+//! with the total bytes, the overall rate, the p50/p99 latency, and how many
+//! connections carried how many requests (the clients' [`ClientStats`],
+//! summed over the cores: reuse made visible).
 //!
 //! Lines go to stdout, or to stderr when stdout carries a body (`-o -`). A
 //! reader that closes stdout early (`fetch ... | head -1`) ends the
@@ -11,7 +13,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use http_client::TlsInfo;
+use http_client::{ClientStats, TlsInfo};
 use indicatif::ProgressBar;
 use serde_json::json;
 
@@ -41,6 +43,9 @@ pub(crate) struct Outcome {
     pub(crate) quiet: bool,
     /// The TLS session of the complete response, for an `https://` URL.
     pub(crate) tls: Option<TlsInfo>,
+    /// The last response received came over a reused connection (false
+    /// when no response came).
+    pub(crate) reused: bool,
 }
 
 impl Outcome {
@@ -57,6 +62,7 @@ impl Outcome {
             file: None,
             quiet: false,
             tls: None,
+            reused: false,
         }
     }
 
@@ -65,6 +71,30 @@ impl Outcome {
         self.failed
             .then(|| self.errors.last().map(String::as_str))
             .flatten()
+    }
+}
+
+/// What the clients' connections did, summed over the cores.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Connections {
+    /// TCP connections opened.
+    pub(crate) opened: u64,
+    /// Requests sent on them: one per connection opened, plus one per
+    /// reuse (redirects and retries included).
+    pub(crate) requests: u64,
+    /// TLS handshakes that verified a certificate chain.
+    pub(crate) tls_full: u64,
+    /// TLS handshakes that resumed an earlier session.
+    pub(crate) tls_resumed: u64,
+}
+
+impl Connections {
+    /// Adds one client's counts.
+    pub(crate) fn add(&mut self, stats: &ClientStats) {
+        self.opened += stats.connections_opened;
+        self.requests += stats.connections_opened + stats.reused;
+        self.tls_full += stats.tls_full_handshakes;
+        self.tls_resumed += stats.tls_resumed_handshakes;
     }
 }
 
@@ -92,6 +122,7 @@ pub(crate) struct Report {
     failed: u64,
     bytes: u64,
     latencies: Latencies,
+    connections: Connections,
 }
 
 impl Report {
@@ -117,12 +148,19 @@ impl Report {
             failed: 0,
             bytes: 0,
             latencies: Latencies::default(),
+            connections: Connections::default(),
         }
     }
 
     /// Prints lines around this progress bar.
     pub(crate) fn set_progress(&mut self, bar: Option<ProgressBar>) {
         self.progress = bar;
+    }
+
+    /// Adds a client's connection counts (one client per core), for the
+    /// summary.
+    pub(crate) fn add_client_stats(&mut self, stats: &ClientStats) {
+        self.connections.add(stats);
     }
 
     /// Whether every URL so far gave a complete response.
@@ -181,6 +219,7 @@ impl Report {
             "error": outcome.error(),
             "file": outcome.file.as_ref().map(|f| f.display().to_string()),
             "errors": outcome.errors,
+            "reused": outcome.reused,
         });
         if let Some(map) = object.as_object_mut() {
             if let Some(line) = bad_line {
@@ -201,30 +240,44 @@ impl Report {
         object.to_string()
     }
 
+    /// The `--json` summary object, as of now.
+    fn json_summary(&self) -> String {
+        let elapsed = self.start.elapsed();
+        let rate = self.bytes as f64 / elapsed.as_secs_f64().max(1e-9);
+        json!({
+            "summary": true,
+            "urls": self.urls,
+            "complete": self.complete,
+            "failed": self.failed,
+            "bytes": self.bytes,
+            "ms": millis(elapsed),
+            "bytes_per_sec": rate.round(),
+            "p50_ms": self.latencies.percentile(50.0).map(millis),
+            "p99_ms": self.latencies.percentile(99.0).map(millis),
+            "requests": self.connections.requests,
+            "connections": self.connections.opened,
+            "tls_handshakes": {
+                "full": self.connections.tls_full,
+                "resumed": self.connections.tls_resumed,
+            },
+        })
+        .to_string()
+    }
+
     /// Prints the summary (unless a closed stdout silenced the report).
     pub(crate) fn finish(&mut self) {
         if self.silenced {
+            return;
+        }
+        if self.json {
+            let summary = self.json_summary();
+            self.print(false, &summary);
             return;
         }
         let elapsed = self.start.elapsed();
         let rate = self.bytes as f64 / elapsed.as_secs_f64().max(1e-9);
         let p50 = self.latencies.percentile(50.0);
         let p99 = self.latencies.percentile(99.0);
-        if self.json {
-            let summary = json!({
-                "summary": true,
-                "urls": self.urls,
-                "complete": self.complete,
-                "failed": self.failed,
-                "bytes": self.bytes,
-                "ms": millis(elapsed),
-                "bytes_per_sec": rate.round(),
-                "p50_ms": p50.map(millis),
-                "p99_ms": p99.map(millis),
-            });
-            self.print(false, &summary.to_string());
-            return;
-        }
         let mut text = format!(
             "{} URL{} in {:.1} ms: {} complete, {} failed, {} body bytes ({}, {}/s)",
             self.urls,
@@ -242,6 +295,10 @@ impl Report {
                 millis(p50),
                 millis(p99)
             ));
+        }
+        if let Some(connections) = connections_text(&self.connections) {
+            text.push_str("; ");
+            text.push_str(&connections);
         }
         let to_stderr = self.to_stderr;
         if !to_stderr {
@@ -310,6 +367,29 @@ pub(crate) fn human_line(outcome: &Outcome) -> String {
     line
 }
 
+/// `2000 requests over 50 connections (TLS: 50 full handshakes, 0
+/// resumed)`, the summary's account of reuse; the TLS part only when there
+/// was a TLS handshake, and nothing when no request was sent.
+pub(crate) fn connections_text(c: &Connections) -> Option<String> {
+    if c.requests == 0 && c.opened == 0 {
+        return None;
+    }
+    let plural = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut text = format!(
+        "{} over {}",
+        plural(c.requests, "request"),
+        plural(c.opened, "connection")
+    );
+    if c.tls_full + c.tls_resumed > 0 {
+        text.push_str(&format!(
+            " (TLS: {}, {} resumed)",
+            plural(c.tls_full, "full handshake"),
+            c.tls_resumed
+        ));
+    }
+    Some(text)
+}
+
 /// `[TLSv1.3 TLS13_AES_256_GCM_SHA384 subject: CN=localhost]`, the
 /// `--tls-info` part of a human line.
 pub(crate) fn tls_text(tls: &TlsInfo) -> String {
@@ -375,6 +455,65 @@ mod tests {
         o.errors.remove(0);
         o.attempts = 1;
         assert_eq!(human_line(&o), "http://a/ error: connect: refused (5.0 ms)");
+    }
+
+    #[test]
+    fn connections_say_how_many_requests_each_carried() {
+        let mut c = Connections::default();
+        assert_eq!(connections_text(&c), None, "no request, no words");
+        c.add(&stats(1, 0, 0, 0));
+        assert_eq!(connections_text(&c).unwrap(), "1 request over 1 connection");
+        c.add(&stats(49, 1950, 0, 0));
+        assert_eq!(
+            c,
+            Connections {
+                opened: 50,
+                requests: 2000,
+                tls_full: 0,
+                tls_resumed: 0
+            }
+        );
+        assert_eq!(
+            connections_text(&c).unwrap(),
+            "2000 requests over 50 connections"
+        );
+        c.add(&stats(3, 0, 1, 2));
+        assert_eq!(
+            connections_text(&c).unwrap(),
+            "2003 requests over 53 connections (TLS: 1 full handshake, 2 resumed)"
+        );
+    }
+
+    /// A client's stats (`ClientStats` is non-exhaustive: built from the
+    /// default).
+    fn stats(opened: u64, reused: u64, full: u64, resumed: u64) -> ClientStats {
+        let mut stats = ClientStats::default();
+        stats.connections_opened = opened;
+        stats.reused = reused;
+        stats.tls_full_handshakes = full;
+        stats.tls_resumed_handshakes = resumed;
+        stats
+    }
+
+    #[test]
+    fn json_lines_tell_reuse_and_the_summary_the_connections() {
+        let mut report = Report::new(true, false, false, None);
+        let mut o = outcome();
+        o.status = Some(200);
+        o.attempts = 1;
+        o.reused = true;
+        let line: serde_json::Value = serde_json::from_str(&report.json_line(&o, None)).unwrap();
+        assert_eq!(line["reused"], true, "{line}");
+        o.reused = false;
+        let line: serde_json::Value = serde_json::from_str(&report.json_line(&o, None)).unwrap();
+        assert_eq!(line["reused"], false, "{line}");
+        report.add_client_stats(&stats(2, 18, 2, 0));
+        report.add_client_stats(&stats(1, 0, 0, 1));
+        let summary: serde_json::Value = serde_json::from_str(&report.json_summary()).unwrap();
+        assert_eq!(summary["connections"], 3, "{summary}");
+        assert_eq!(summary["requests"], 21, "{summary}");
+        assert_eq!(summary["tls_handshakes"]["full"], 2, "{summary}");
+        assert_eq!(summary["tls_handshakes"]["resumed"], 1, "{summary}");
     }
 
     #[test]
