@@ -284,31 +284,37 @@ fn method_data_and_headers_reach_the_server() {
         assert_eq!(run.code, 0, "{run}");
         assert_eq!(std::fs::read(dir.path().join("1")).unwrap(), b"ping, pong");
 
-        // The exact request bytes, with every option that shapes them.
-        let (url, captured) = capture_one_request();
-        let run = fetch(&[
-            "--method",
-            "PUT",
-            "--header",
-            "X-Test: yes",
-            "--header",
-            "Accept:  */* ",
-            "--data",
-            "abc",
-            &url,
-        ]);
-        assert_eq!(run.code, 0, "{run}");
-        let request = captured
-            .recv_timeout(Duration::from_secs(10))
-            .expect("the server captured the request");
-        let port = url.split(':').nth(2).unwrap().split('/').next().unwrap();
-        assert_eq!(
-            request,
-            format!(
-                "PUT /capture?q=1 HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nX-Test: yes\r\nAccept: */*\r\n\
-                 Content-Length: 3\r\nConnection: close\r\n\r\nabc"
-            )
-        );
+        // The exact request bytes, with every option that shapes them:
+        // the connection is asked to stay open unless --no-keep-alive.
+        for (extra, connection) in [(None, "keep-alive"), (Some("--no-keep-alive"), "close")] {
+            let (url, captured) = capture_one_request();
+            let mut args = vec![
+                "--method",
+                "PUT",
+                "--header",
+                "X-Test: yes",
+                "--header",
+                "Accept:  */* ",
+                "--data",
+                "abc",
+                &url,
+            ];
+            args.extend(extra);
+            let run = fetch(&args);
+            assert_eq!(run.code, 0, "{run}");
+            let request = captured
+                .recv_timeout(Duration::from_secs(10))
+                .expect("the server captured the request");
+            let port = url.split(':').nth(2).unwrap().split('/').next().unwrap();
+            assert_eq!(
+                request,
+                format!(
+                    "PUT /capture?q=1 HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nX-Test: yes\r\nAccept: */*\r\n\
+                     Content-Length: 3\r\nConnection: {connection}\r\n\r\nabc"
+                ),
+                "{extra:?}"
+            );
+        }
     });
 }
 
