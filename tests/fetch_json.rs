@@ -1,6 +1,8 @@
 //! `--json`: one JSON object per URL per line on stdout (`url`, `index`,
-//! `status`, `bytes`, `ms`, `attempts`, `error`, `file`), then a summary
-//! object, and no human lines — parsed back with serde_json.
+//! `status`, `bytes`, `ms`, `attempts`, `error`, `file`, `reused`), then a
+//! summary object (with the connections the requests went over), and no
+//! human lines — parsed back with serde_json. Reuse itself is tested in
+//! `fetch_keep_alive.rs`.
 
 mod fetch_util;
 
@@ -44,7 +46,7 @@ fn one_object_per_url_then_a_summary() {
         };
         for line in &lines[..4] {
             for key in [
-                "url", "index", "status", "bytes", "ms", "attempts", "error", "file",
+                "url", "index", "status", "bytes", "ms", "attempts", "error", "file", "reused",
             ] {
                 assert!(line.get(key).is_some(), "{key} missing in {line}");
             }
@@ -69,6 +71,7 @@ fn one_object_per_url_then_a_summary() {
         assert_eq!(refused["index"], 3);
         assert_eq!(refused["status"], Value::Null);
         assert_eq!(refused["file"], Value::Null);
+        assert_eq!(refused["reused"], false, "no response, no reuse");
         assert!(
             refused["error"]
                 .as_str()
@@ -95,6 +98,12 @@ fn one_object_per_url_then_a_summary() {
         for key in ["ms", "bytes_per_sec", "p50_ms", "p99_ms"] {
             assert!(summary[key].as_f64().is_some(), "{key} in {summary}");
         }
+        // This demo server closes after each response: one connection per
+        // request, and no TLS.
+        assert_eq!(summary["connections"], 2, "{summary}");
+        assert_eq!(summary["requests"], 2, "{summary}");
+        assert_eq!(summary["tls_handshakes"]["full"], 0, "{summary}");
+        assert_eq!(summary["tls_handshakes"]["resumed"], 0, "{summary}");
     });
 }
 
