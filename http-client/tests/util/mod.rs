@@ -6,11 +6,14 @@
 //! `server.rs` (its steps in `script.rs`); child processes, temporary
 //! directories and free ports for the real-server tests (python, nginx) are
 //! in `process.rs`, and nginx's start-up in `nginx.rs`; descriptor counts and the kernel's TCP socket table, for
-//! the leak and cancellation tests, in `sockets.rs`.
+//! the leak and cancellation tests, in `sockets.rs`. The server that keeps
+//! connections open, request after request, for the tests of the client's
+//! pool, is `keepalive_server.rs`.
 
 // Each test file uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod keepalive_server;
 pub mod nginx;
 pub mod paths;
 pub mod process;
