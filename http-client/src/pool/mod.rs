@@ -89,8 +89,12 @@ pub(super) struct PoolInner {
     settings: PoolSettings,
     state: RefCell<State>,
     counters: Counters,
-    /// Wakes the reaper: a watch tripped, or the pool is being dropped.
+    /// Wakes the reaper: a watch tripped, a connection came in that expires
+    /// before the reaper's next wake, or the pool is being dropped.
     notify: Arc<Notify>,
+    /// When the reaper will look again by itself (`None`: only when
+    /// notified). A connection checked in that expires earlier wakes it.
+    reaper_wake: Cell<Option<Instant>>,
 }
 
 /// The idle connections, and which runtime they belong to.
@@ -145,6 +149,7 @@ impl Pool {
                 state: RefCell::default(),
                 counters: Counters::default(),
                 notify: Arc::new(Notify::new()),
+                reaper_wake: Cell::new(None),
             }),
         }
     }
@@ -161,7 +166,9 @@ impl Pool {
             return None;
         }
         let mut state = self.inner.state.borrow_mut();
-        state.follow_runtime();
+        if !state.follow_runtime() {
+            self.inner.reaper_wake.set(None); // a new runtime: no reaper yet
+        }
         let idle = state.hosts.get_mut(key)?;
         let now = Instant::now();
         let found = loop {
@@ -250,7 +257,10 @@ impl PoolInner {
         terms: KeepAlive,
     ) {
         let mut state = self.state.borrow_mut();
-        if !state.follow_runtime() || !transport.is_reusable() {
+        if !state.follow_runtime() {
+            self.reaper_wake.set(None); // a new runtime: no reaper yet
+        }
+        if state.runtime.is_none() || !transport.is_reusable() {
             return;
         }
         let watch = watch.unwrap_or_else(|| IdleWatch::new(self.notify.clone()));
@@ -286,6 +296,11 @@ impl PoolInner {
         {
             oldest.watch.disarm();
         }
+        // The reaper must look again before this one expires.
+        if self.reaper_wake.get().is_none_or(|at| expires < at) {
+            self.reaper_wake.set(Some(expires));
+            self.notify.notify_one();
+        }
         if !state.reaper {
             state.reaper = true;
             let (pool, notify) = (Rc::downgrade(self), self.notify.clone());
@@ -310,19 +325,22 @@ impl PoolInner {
             });
             !idle.is_empty()
         });
+        self.reaper_wake.set(next);
         next
     }
 }
 
 impl State {
     /// Makes the pool belong to the current runtime, dropping connections
-    /// registered with an earlier one; false outside a runtime.
+    /// registered with an earlier one; false if it changed (or there is
+    /// none: outside a runtime, `runtime` is `None` and nothing is kept).
     fn follow_runtime(&mut self) -> bool {
         let current = runtime::Id::current();
         if self.runtime != current {
             self.hosts.clear();
             self.runtime = current;
             self.reaper = false;
+            return false;
         }
         current.is_some()
     }
