@@ -48,7 +48,7 @@ impl DemoCertificate {
             .distinguished_name
             .push(DnType::OrganizationName, "handroll demo");
         let cert = params.self_signed(&key).map_err(io::Error::other)?;
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = http_client::transport::crypto_provider();
         let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
         let config = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()

@@ -585,6 +585,7 @@ impl ClientBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn add_root_certificate(mut self, pem: &[u8]) -> Result<Self> {
         let failed = |source| Error::RootCertificates {
             origin: "PEM data".into(),
@@ -601,6 +602,7 @@ impl ClientBuilder {
     /// precedence over [`add_root_certificate`](ClientBuilder::add_root_certificate)
     /// and [`danger_accept_invalid_certs`](ClientBuilder::danger_accept_invalid_certs).
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn tls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
         self.tls.config = Some(config);
         self
@@ -615,6 +617,7 @@ impl ClientBuilder {
     /// The handshake's signatures are still verified. This is the only way
     /// to turn verification off.
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
         self.tls.accept_invalid_certs = accept;
         self

@@ -164,6 +164,7 @@ impl Connection {
     /// # Ok::<_, http_client::Error>(())
     /// ```
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn tls(&self) -> Option<&crate::transport::tls::TlsStream> {
         self.transport.tls()
     }

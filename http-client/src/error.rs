@@ -158,6 +158,7 @@ pub enum Error {
     /// The server's certificate names other hosts than the one asked for:
     /// `certificate for wrong.example is not valid for localhost`.
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     CertificateNameMismatch {
         /// The host the URL names (a DNS name or an IP address).
         host: String,
@@ -170,6 +171,7 @@ pub enum Error {
     /// The server's certificate (or one in its chain) is past its
     /// `notAfter` date: `certificate expired on 2020-01-01`.
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     CertificateExpired {
         /// The peer, as `host:port`.
         authority: String,
@@ -184,6 +186,7 @@ pub enum Error {
     /// [`ClientBuilder::add_root_certificate`](crate::ClientBuilder::add_root_certificate)
     /// (the `fetch` example's `--cacert`) or `SSL_CERT_FILE`.
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     UnknownIssuer {
         /// The peer, as `host:port`.
         authority: String,
@@ -194,6 +197,7 @@ pub enum Error {
     /// TLS at all, typically plain HTTP on a port that was meant to be HTTPS:
     /// `TLS handshake with 127.0.0.1:8443 failed: the server does not speak TLS`.
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     NotTls {
         /// The peer, as `host:port`.
         authority: String,
@@ -206,6 +210,7 @@ pub enum Error {
     /// peer's alert, another certificate problem, or the socket:
     /// `TLS handshake with 127.0.0.1:8443 failed: received fatal alert: HandshakeFailure`.
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     TlsHandshake {
         /// The peer, as `host:port`.
         authority: String,
@@ -218,6 +223,7 @@ pub enum Error {
     /// cut connection:
     /// `connection closed without TLS close_notify; the body may be truncated`.
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     TlsTruncated {
         /// The peer, as `host:port`.
         authority: String,
@@ -225,6 +231,7 @@ pub enum Error {
     /// Root certificates could not be loaded:
     /// `could not load root certificates from SSL_CERT_FILE=/etc/ca.pem: no such file or directory`.
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     RootCertificates {
         /// Where they came from: `SSL_CERT_FILE=PATH`, or `PEM data` for
         /// [`ClientBuilder::add_root_certificate`](crate::ClientBuilder::add_root_certificate).
@@ -257,6 +264,7 @@ pub enum TimeoutPhase {
     /// The TCP connection was, but the TLS handshake did not finish within
     /// the connect timeout (which covers both).
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     Handshake,
     /// Writing the request made no progress for the duration.
     Send,

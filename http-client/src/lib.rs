@@ -173,6 +173,8 @@
 //! limit a response crossed. A [`BodyStream`] holds at most its buffer,
 //! whatever the server sends.
 
+// docs.rs (nightly) marks feature-gated items with the feature they need.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 // The crate docs link to the TLS API, which exists only with the feature.
 #![cfg_attr(not(feature = "tls"), allow(rustdoc::broken_intra_doc_links))]
@@ -218,6 +220,7 @@ pub use response::Response;
 pub use stats::ClientStats;
 pub use stream::BodyStream;
 #[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub use transport::{TlsInfo, tls::TlsStream};
 pub use url::{Scheme, Url, UrlError};
 pub use version::Version;

@@ -112,6 +112,7 @@ impl Response {
     /// # Ok::<_, http_client::Error>(())
     /// ```
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn tls_info(&self) -> Option<&crate::TlsInfo> {
         self.tls_info.as_ref()
     }

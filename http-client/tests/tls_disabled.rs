@@ -1,4 +1,4 @@
-//! A build without the `tls` feature (`cargo test -p http-client
+//! A build without the `tls` feature (`cargo test -p handroll-http
 //! --no-default-features`): `https://` URLs still parse, and fetching one
 //! fails at once, before any name lookup or connection, with a message
 //! that says how to get TLS; `http://` works as always.

@@ -26,7 +26,7 @@ fn config() -> Arc<rustls::ClientConfig> {
     for certificate in CertificateDer::pem_slice_iter(pki().ca_pem.as_bytes()) {
         roots.add(certificate.unwrap()).unwrap();
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = http_client::transport::crypto_provider();
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()

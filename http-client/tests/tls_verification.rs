@@ -142,7 +142,7 @@ fn danger_accept_invalid_certs_accepts_all_three() {
 #[test]
 fn a_caller_config_is_used_as_it_is() {
     // A config trusting nothing at all: even the CA's leaf is unknown.
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let provider = http_client::transport::crypto_provider();
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()

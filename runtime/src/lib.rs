@@ -111,6 +111,8 @@
 //! assert_eq!(letters, [0, 14]);
 //! ```
 
+// docs.rs (nightly) marks feature-gated items with the feature they need.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(
     missing_docs,
     missing_debug_implementations,

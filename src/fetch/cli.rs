@@ -10,8 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::Parser;
 use clap::error::ErrorKind;
+use clap::{CommandFactory, FromArgMatches, Parser};
 use http_client::{Method, Request, Url};
 
 /// Most requests in flight when URLs come from `--input` and no
@@ -149,6 +149,15 @@ pub(crate) struct Cli {
     #[arg(long)]
     pub(crate) tls_info: bool,
 
+    /// Print a completion script for SHELL (bash, zsh, fish, elvish,
+    /// powershell) on stdout and exit
+    #[arg(long, value_name = "SHELL", exclusive = true)]
+    pub(crate) completions: Option<clap_complete::Shell>,
+
+    /// Print the manual page (roff, for `man -l -`) on stdout and exit
+    #[arg(long, exclusive = true)]
+    pub(crate) man: bool,
+
     /// The URLs to fetch
     #[arg(value_name = "URL")]
     pub(crate) urls: Vec<String>,
@@ -185,8 +194,18 @@ pub(crate) struct Options {
 impl Cli {
     /// Parses the process's arguments; prints usage and exits with status 2
     /// on a usage error (0 for `--help` and `--version`).
+    /// The usage lines and completions name the program as it was
+    /// invoked: `hfetch` when installed, `fetch` as the example.
     pub(crate) fn parse_args() -> Cli {
-        Cli::parse()
+        let matches = Cli::command_named(&program_name()).get_matches();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+    }
+
+    /// The clap command, under `name`.
+    pub(crate) fn command_named(name: &str) -> clap::Command {
+        Cli::command()
+            .name(name.to_owned())
+            .bin_name(name.to_owned())
     }
 
     /// Checks what clap cannot, then settles the defaults.
@@ -264,8 +283,21 @@ impl Cli {
 /// A usage error in clap's format, so that it reads (and exits) like the
 /// ones clap finds itself.
 fn usage(kind: ErrorKind, message: impl std::fmt::Display) -> clap::Error {
-    use clap::CommandFactory;
-    Cli::command().error(kind, message)
+    Cli::command_named(&program_name()).error(kind, message)
+}
+
+/// The name this process was started as (`hfetch`, `fetch`), for usage
+/// lines; `fetch` if the system does not say.
+pub(crate) fn program_name() -> String {
+    std::env::args_os()
+        .next()
+        .as_deref()
+        .map(std::path::Path::new)
+        .and_then(|path| path.file_stem())
+        .and_then(|stem| stem.to_str())
+        .filter(|stem| !stem.is_empty())
+        .unwrap_or("fetch")
+        .to_owned()
 }
 
 /// Creates `dir` if needed and proves it writable with a probe file.

@@ -43,6 +43,7 @@
 mod body;
 mod cli;
 mod cores;
+mod docs;
 mod download;
 mod latency;
 mod limits;
@@ -102,7 +103,11 @@ const DEMO_HTTPS_PAGE: &str = "/hello";
 /// }
 /// ```
 pub fn main() -> ExitCode {
-    let options = match Cli::parse_args().into_options() {
+    let cli = Cli::parse_args();
+    if let Some(status) = docs::print_if_asked(&cli) {
+        return status;
+    }
+    let options = match cli.into_options() {
         Ok(options) => options,
         Err(error) => error.exit(),
     };

@@ -52,6 +52,7 @@ fn into_io(error: Error) -> io::Error {
 /// })?;
 /// # Ok::<_, Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-io")))]
 impl AsyncRead for BodyStream {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -71,6 +72,7 @@ impl AsyncRead for BodyStream {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-io")))]
 impl AsyncBufRead for BodyStream {
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         let this = self.get_mut();

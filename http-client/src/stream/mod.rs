@@ -360,6 +360,7 @@ impl BodyStream {
     /// # Ok::<_, http_client::Error>(())
     /// ```
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn tls_info(&self) -> Option<&crate::TlsInfo> {
         self.wire.tls_info()
     }

@@ -114,10 +114,44 @@ impl Failure {
     }
 }
 
-/// The crypto provider: `ring`, named explicitly so that another crate in
-/// the build enabling rustls' `aws-lc-rs` cannot make the choice ambiguous.
+/// The crypto provider every connection of this crate uses: rustls'
+/// `ring` provider, named explicitly so that another crate in the build
+/// enabling rustls' `aws-lc-rs` cannot make the choice ambiguous. Build
+/// your own [`ClientConfig`] with it for
+/// [`ClientBuilder::tls_config`](crate::ClientBuilder::tls_config) to keep
+/// the same algorithms.
+///
+/// Since rustls 0.23.48, `ring`'s provider is marked deprecated because
+/// `ring` has no post-quantum key exchange (`X25519MLKEM768`), which
+/// rustls' `aws-lc-rs` provider has. We keep `ring` knowingly: `aws-lc-rs`
+/// compiles a large C library (with cmake on some platforms), while
+/// `ring` builds with a C compiler alone, and the key exchange it offers
+/// (X25519, P-256, P-384) is what most servers negotiate today. This is
+/// the one place that names it, so the choice is made (and can be changed)
+/// here.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// let config = rustls::ClientConfig::builder_with_provider(http_client::transport::crypto_provider())
+///     .with_safe_default_protocol_versions()?
+///     .with_root_certificates(rustls::RootCertStore::empty())
+///     .with_no_client_auth();
+/// let client = http_client::Client::builder().tls_config(Arc::new(config)).build();
+/// # drop(client);
+/// # Ok::<(), rustls::Error>(())
+/// ```
+pub fn crypto_provider() -> Arc<CryptoProvider> {
+    // Deprecated for its lack of post-quantum key exchange; see above.
+    #[allow(deprecated)]
+    let provider = rustls::crypto::ring::default_provider();
+    Arc::new(provider)
+}
+
 fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    crypto_provider()
 }
 
 /// A verifying config trusting webpki-roots, `SSL_CERT_FILE` and `extra`.

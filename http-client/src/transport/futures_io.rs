@@ -30,6 +30,7 @@ use super::tls::TlsStream;
 ///     Ok(reply)
 /// }
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-io")))]
 impl AsyncRead for TlsStream {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -40,6 +41,7 @@ impl AsyncRead for TlsStream {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-io")))]
 impl AsyncWrite for TlsStream {
     fn poll_write(
         self: Pin<&mut Self>,

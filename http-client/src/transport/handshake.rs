@@ -190,7 +190,7 @@ mod tests {
         for certificate in parse_pem_certificates(pki().ca_pem.as_bytes()).unwrap() {
             roots.add(certificate).unwrap();
         }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = crate::transport::crypto_provider();
         let config = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .unwrap()

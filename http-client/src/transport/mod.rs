@@ -24,6 +24,7 @@ mod info;
 #[cfg(feature = "tls")]
 mod insecure;
 #[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub mod tls;
 
 use std::cell::Cell;
@@ -35,10 +36,15 @@ use std::task::{Context, Poll};
 use runtime::net::TcpStream;
 
 #[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+pub use config::crypto_provider;
+#[cfg(feature = "tls")]
 pub(crate) use config::{TlsOptions, TlsSettings};
 #[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub use handshake::Handshake;
 #[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub use info::TlsInfo;
 
 use crate::{Result, Scheme, Url};

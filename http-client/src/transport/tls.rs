@@ -28,7 +28,7 @@
 //! // A certificate for "localhost", trusted by the client.
 //! let key = rcgen::KeyPair::generate()?;
 //! let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])?.self_signed(&key)?;
-//! let provider = Arc::new(rustls::crypto::ring::default_provider());
+//! let provider = http_client::transport::crypto_provider();
 //! let mut roots = rustls::RootCertStore::empty();
 //! roots.add(cert.der().clone())?;
 //! let client_config = rustls::ClientConfig::builder_with_provider(provider.clone())
@@ -174,7 +174,7 @@ const NO_CLOSE_NOTIFY: &str = "connection closed without TLS close_notify";
 /// // A config of your own: here webpki-roots and the `ring` provider.
 /// let mut roots = rustls::RootCertStore::empty();
 /// roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-/// let provider = Arc::new(rustls::crypto::ring::default_provider());
+/// let provider = http_client::transport::crypto_provider();
 /// let config = rustls::ClientConfig::builder_with_provider(provider)
 ///     .with_safe_default_protocol_versions()?
 ///     .with_root_certificates(roots)

@@ -117,6 +117,10 @@ fn make_pki() -> Result<Pki, rcgen::Error> {
 
 /// The server's TLS config for `leaf`; `tls12_only` limits it to TLS 1.2.
 pub fn server_config(leaf: &Leaf, tls12_only: bool) -> Arc<ServerConfig> {
+    // The provider of `http_client::transport::crypto_provider()`, named
+    // here because this file is compiled into the crate's unit tests too,
+    // where that path does not exist (see that function on the deprecation).
+    #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let versions: &[&rustls::SupportedProtocolVersion] = if tls12_only {
         &[&rustls::version::TLS12]

@@ -84,7 +84,7 @@
 //! # Running what you read
 //!
 //! Every Rust example in these chapters is a doctest, run by
-//! `cargo test -p runtime --doc guide`. They use only 127.0.0.1 and finish
+//! `cargo test -p handroll-runtime --doc guide`. They use only 127.0.0.1 and finish
 //! in well under a second each. Two more ways to watch the runtime work:
 //!
 //! * `cargo run --example 00_minimal_executor`: the executor of chapter 3

@@ -16,6 +16,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 use super::Async;
 use crate::reactor::Direction;
 
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-io")))]
 impl<T: AsFd + Read> AsyncRead for Async<T> {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -36,6 +37,7 @@ impl<T: AsFd + Read> AsyncRead for Async<T> {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-io")))]
 impl<T: AsFd> AsyncRead for &Async<T>
 where
     for<'a> &'a T: Read,
@@ -57,6 +59,7 @@ where
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-io")))]
 impl<T: AsFd + Write> AsyncWrite for Async<T> {
     fn poll_write(
         self: Pin<&mut Self>,
@@ -86,6 +89,7 @@ impl<T: AsFd + Write> AsyncWrite for Async<T> {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-io")))]
 impl<T: AsFd> AsyncWrite for &Async<T>
 where
     for<'a> &'a T: Write,

@@ -17,6 +17,7 @@ use super::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, TcpStream, UnixStream, Writ
 /// `AsyncRead` for types with a `stream_io()` method.
 macro_rules! async_read {
     ($($ty:ty),* $(,)?) => {$(
+        #[cfg_attr(docsrs, doc(cfg(feature = "futures-io")))]
         impl AsyncRead for $ty {
             fn poll_read(
                 self: Pin<&mut Self>,
@@ -40,6 +41,7 @@ macro_rules! async_read {
 /// `AsyncWrite` for types with `stream_io()` and `shutdown_write()`.
 macro_rules! async_write {
     ($($ty:ty),* $(,)?) => {$(
+        #[cfg_attr(docsrs, doc(cfg(feature = "futures-io")))]
         impl AsyncWrite for $ty {
             fn poll_write(
                 self: Pin<&mut Self>,
