@@ -8,7 +8,7 @@
 //!
 //! 20,000 requests by default, a few seconds in a debug build; set
 //! `SOAK_REQUESTS` for a longer run (200,000 in a release build:
-//! `SOAK_REQUESTS=200000 cargo test --release -p http-client --test
+//! `SOAK_REQUESTS=200000 cargo test --release -p handroll-http --test
 //! keepalive_soak -- --nocapture`).
 //!
 //! Alone in its binary: it counts `/proc/self/fd`, which every other test
