@@ -414,7 +414,8 @@ impl Client {
         deadline: Option<Deadline>,
     ) -> Result<BodyStream> {
         let key = PoolKey::of(request.url());
-        if let Some((transport, lease)) = self.pool.checkout(&key) {
+        let idempotent = request.method().is_idempotent();
+        if let Some((transport, lease)) = self.pool.checkout(&key, !idempotent) {
             let connection =
                 Connection::new(transport, request.url().authority()).with_lease(Some(lease), true);
             match self.exchange(connection, request, deadline).await {
@@ -423,7 +424,7 @@ impl Client {
                     error,
                     nothing_received: true,
                 }) => {
-                    if !request.method().is_idempotent() {
+                    if !idempotent {
                         return Err(Error::ReusedConnectionClosed {
                             method: request.method().clone(),
                             authority: request.url().authority(),

@@ -404,6 +404,10 @@ fn every_fault_at_once_beside_good_fetches_ends_in_its_error_and_leaks_nothing()
                 let good = runtime::join_all(wave1.into_iter().chain(wave2)).await;
                 let faulted = runtime::join_all(fault_tasks).await;
                 drop((backlog, queued));
+                // The client's pool may hold idle connections (and its
+                // reaper task) while the client lives: they go with it.
+                drop(client);
+                runtime::yield_now().await; // the reaper sees the pool gone
 
                 let after = runtime::stats();
                 assert_eq!(after.tasks, before.tasks, "tasks leaked");

@@ -160,8 +160,11 @@ impl Pool {
     }
 
     /// The newest idle connection for `key` that is still good, with its
-    /// lease; `None` if there is none (the caller connects).
-    pub(crate) fn checkout(&self, key: &PoolKey) -> Option<(Transport, Lease)> {
+    /// lease; `None` if there is none (the caller connects). With
+    /// `look_first` (for a request that may not be sent twice), the socket
+    /// is asked with a `poll(2)` too, so a close that arrived since the
+    /// reactor last looked is seen before the request goes out.
+    pub(crate) fn checkout(&self, key: &PoolKey, look_first: bool) -> Option<(Transport, Lease)> {
         if !self.is_enabled() {
             return None;
         }
@@ -176,7 +179,9 @@ impl Pool {
                 break None;
             };
             candidate.watch.disarm();
-            if !candidate.watch.tripped() && candidate.expires > now {
+            let readable = || candidate.transport.tcp().read_ready_now().unwrap_or(true);
+            if !candidate.watch.tripped() && candidate.expires > now && !(look_first && readable())
+            {
                 break Some(candidate);
             }
             // Closed by the server, or too old: dropped (closed) here.
@@ -267,7 +272,11 @@ impl PoolInner {
         watch.arm();
         // Readable already (the server closed, or sent more than the
         // response)? Then it is no good. If not, the reactor now holds
-        // the watch's waker for the next read event.
+        // the watch's waker for the next read event. This costs a `poll(2)`
+        // per request (the reactor's last "readable" is stale after a read
+        // that stopped short of `WouldBlock`), and it is what sees a FIN
+        // that came with the response's last bytes: `polling` reports no
+        // EPOLLRDHUP, so no later event would (BENCHMARKS.md has the cost).
         let waker = Waker::from(watch.clone());
         if transport
             .tcp()

@@ -4,8 +4,9 @@
 //! head parser, then hands it to the [`BodyStream`](crate::BodyStream),
 //! which decodes the body in place.
 //!
-//! The buffer starts at [`FIRST_READ_BUFFER`] bytes (or is a spare
-//! [`READ_BUFFER`]-byte one from this thread, `spare.rs`) and grows once, to
+//! The buffer starts at [`FIRST_READ_BUFFER`] bytes (a spare one of this
+//! thread's, or of [`READ_BUFFER`] bytes if one is spare: `spare.rs`; a new
+//! one only when none is) and grows once, to
 //! [`READ_BUFFER`], when a read fills it: a small response never pays for
 //! allocating and zeroing 64 KiB, a large download reads 64 KiB at a time.
 //! A read fills the buffer only when everything before has been consumed,
@@ -95,7 +96,7 @@ impl Wire {
         Wire {
             stream: Some(stream),
             authority,
-            buf: spare::take().unwrap_or_else(|| vec![0; FIRST_READ_BUFFER].into()),
+            buf: spare::take_first(),
             start: 0,
             end: 0,
             idle,

@@ -390,6 +390,39 @@ impl TcpStream {
         self.io.poll_readable(cx)
     }
 
+    /// Whether the socket has something to read *right now* — data, a FIN,
+    /// a reset — by a zero-timeout `poll(2)`, whatever the reactor last
+    /// noted. Registers no waker and changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// If `poll(2)` fails on the descriptor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// runtime::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     assert!(!client.read_ready_now()?);
+    ///     drop(server); // its FIN arrives
+    ///     let mut waited = 0;
+    ///     while !client.read_ready_now()? && waited < 1000 {
+    ///         runtime::time::sleep(std::time::Duration::from_millis(1)).await;
+    ///         waited += 1;
+    ///     }
+    ///     assert!(client.read_ready_now()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn read_ready_now(&self) -> io::Result<bool> {
+        sys::ready_now(self.as_fd(), false)
+    }
+
     /// Reads and writes of this socket, for the futures and the halves.
     pub(crate) fn stream_io(&self) -> StreamHandle<'_> {
         self.io.stream()
