@@ -164,7 +164,7 @@ fn poll_fn_builds_a_future_from_a_closure() {
 
 #[test]
 fn yield_now_sends_a_task_to_the_back_of_the_queue() {
-    watchdog(10, || {
+    watchdog(5, || {
         runtime::block_on(async {
             let log = Log::default();
             let t1 = runtime::spawn(two_steps(log.clone(), "t1 a", "t1 b"));

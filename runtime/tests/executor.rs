@@ -11,6 +11,7 @@ use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
 use runtime::net::{TcpListener, TcpStream};
+use runtime::trace::TraceKind;
 use util::{Counters, XorShift, watchdog};
 
 /// A waker slot a task fills when it parks.
@@ -399,5 +400,73 @@ fn busy_task_cannot_starve_timers_and_sockets() {
                 "the spinner really spun"
             );
         });
+    });
+}
+
+/// `BATCH` is a trade-off with a bound on each side. With a task that never
+/// stops, the runtime looks at the reactor (a system call when a socket is
+/// registered) at most once every 64 polls, not after each one; and a timer
+/// that is due waits at most 1,000 polls of that task, not until it ends.
+/// (The guide's chapter 3 breaks each side: `BATCH = 1`, `BATCH = 100_000`.)
+#[test]
+fn a_busy_runtime_checks_the_reactor_once_per_batch() {
+    watchdog(30, || {
+        let rt = runtime::Runtime::builder().trace(true).build().unwrap();
+        let (spins, between) = rt.block_on(async {
+            // A registered socket: every look at the reactor is an epoll_wait.
+            let _listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let (stop, spins) = (Rc::new(Cell::new(false)), Rc::new(Cell::new(0u64)));
+            let at_deadline = Rc::new(Cell::new(None::<u64>));
+            let deadline = Instant::now() + Duration::from_millis(2);
+            let spinner = {
+                let (stop, spins, at_deadline) = (stop.clone(), spins.clone(), at_deadline.clone());
+                runtime::spawn(async move {
+                    // Bounded, so that a runtime that never fires the timer still ends.
+                    while !stop.get() && spins.get() < 1_000_000 {
+                        spins.set(spins.get() + 1);
+                        if at_deadline.get().is_none() && Instant::now() >= deadline {
+                            at_deadline.set(Some(spins.get()));
+                        }
+                        runtime::yield_now().await;
+                    }
+                })
+            };
+            let sleeper = {
+                let (stop, spins) = (stop.clone(), spins.clone());
+                runtime::spawn(async move {
+                    runtime::time::sleep_until(deadline).await;
+                    stop.set(true);
+                    spins.get()
+                })
+            };
+            let woke_at = sleeper.await.unwrap();
+            spinner.await.unwrap();
+            let seen = at_deadline
+                .get()
+                .expect("the spinner ran past the deadline");
+            (spins.get(), woke_at.saturating_sub(seen))
+        });
+        let checks = rt
+            .take_trace()
+            .iter()
+            .filter(|e| {
+                e.kind
+                    == TraceKind::ParkStart {
+                        timeout: Some(Duration::ZERO),
+                    }
+            })
+            .count() as u64;
+        println!(
+            "{spins} busy polls, {checks} looks at the reactor, the due timer waited {between} polls"
+        );
+        assert!(
+            checks * 64 <= spins + 64,
+            "{checks} looks at the reactor in {spins} busy polls: a system call every {} polls",
+            spins / checks.max(1)
+        );
+        assert!(
+            between <= 1_000,
+            "a due timer waited {between} polls of a busy task"
+        );
     });
 }

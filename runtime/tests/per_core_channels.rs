@@ -93,3 +93,28 @@ fn two_cores_play_ping_pong() {
         assert_eq!(rounds, [ROUNDS, ROUNDS]);
     });
 }
+
+/// A message to a core that sleeps in `epoll_wait` with nothing to wait for
+/// (no socket, no timer) wakes it: the remote wake queues the task on that
+/// core's runtime and notifies its poller (the guide's chapters 2 and 9).
+#[test]
+fn a_message_wakes_a_core_asleep_with_no_timer() {
+    watchdog(5, || {
+        let (tx, rx) = mpsc::channel::<u32>(1);
+        let (tx, rx) = (Mutex::new(Some(tx)), Mutex::new(Some(rx)));
+        let got = runtime::per_core(2, |core| {
+            let (tx, rx) = (&tx, &rx);
+            async move {
+                if core == 0 {
+                    // Long enough for core 1 to be asleep with no deadline.
+                    std::thread::sleep(Duration::from_millis(50));
+                    take(tx).send(7).await.expect("core 1 waits");
+                    None
+                } else {
+                    take(rx).recv().await
+                }
+            }
+        });
+        assert_eq!(got, [None, Some(7)]);
+    });
+}

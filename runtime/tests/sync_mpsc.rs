@@ -3,10 +3,10 @@
 
 mod util;
 
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Poll, Waker};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use futures_core::Stream;
@@ -302,5 +302,43 @@ fn a_receiver_that_always_finds_a_message_still_lets_other_tasks_run() {
                 "{received} receives before yielding"
             );
         });
+    });
+}
+
+/// A wake may run any code, even code that uses the channel it came from:
+/// every operation wakes only after releasing the channel's lock (the
+/// guide's chapter 8, rule 2). Woken under the lock, this waker's
+/// `try_send` would wait for that lock forever.
+#[test]
+fn a_waker_may_use_the_channel_that_wakes_it() {
+    /// A receiver's waker that sends on the same channel when woken.
+    struct SendsWhenWoken(mpsc::Sender<u32>, AtomicUsize);
+    impl Wake for SendsWhenWoken {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            if self.1.fetch_add(1, Ordering::SeqCst) == 0 {
+                self.0.try_send(100).expect("room for one more");
+            }
+        }
+    }
+    watchdog(5, || {
+        let (tx, mut rx) = mpsc::channel(4);
+        let woken = Arc::new(SendsWhenWoken(tx.clone(), AtomicUsize::new(0)));
+        let waker = Waker::from(woken.clone());
+        let mut recv = pin!(rx.recv());
+        let mut cx = Context::from_waker(&waker);
+        assert!(recv.as_mut().poll(&mut cx).is_pending()); // its waker is stored
+        let mut send = pin!(tx.send(1));
+        let sent = send.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        assert_eq!(
+            sent,
+            Poll::Ready(Ok(())),
+            "room: sent at once, and the receiver woken"
+        );
+        assert_eq!(woken.1.load(Ordering::SeqCst), 1);
+        assert_eq!(recv.as_mut().poll(&mut cx), Poll::Ready(Some(1)));
+        assert_eq!(rx.try_recv(), Ok(100), "the waker's own send");
     });
 }

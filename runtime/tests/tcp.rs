@@ -5,9 +5,11 @@
 
 mod util;
 
+use std::cell::Cell;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::pin::pin;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -324,5 +326,76 @@ fn ipv6_loopback_works_when_available() {
             assert_eq!(echoed, b"over v6");
             server.abort();
         });
+    });
+}
+
+/// The last bytes and the FIN often arrive together, and an edge-triggered
+/// poller reports them as one event. A short read must not be taken to mean
+/// "drained": readiness is cleared only by `WouldBlock` (`io/stream.rs`),
+/// so the read after the data finds the end of the stream at once.
+#[test]
+fn data_and_fin_in_one_edge_are_both_read() {
+    watchdog(10, || {
+        runtime::block_on(async {
+            let listener = std::net::TcpListener::bind(LOCALHOST)?;
+            let mut client = TcpStream::connect(listener.local_addr()?).await?;
+            let (mut peer, _) = listener.accept()?; // a std socket: it writes at once
+            // The peer writes and closes before the client first reads: the
+            // next park reports both in one readable event.
+            io::Write::write_all(&mut peer, b"hello")?;
+            drop(peer);
+            let mut buf = [0; 64];
+            let n = client.read(&mut buf).await?;
+            assert_eq!(&buf[..n], b"hello", "a short read: 5 of 64 bytes");
+            let end = timeout(Duration::from_secs(1), client.read(&mut buf)).await;
+            let end = end.expect("the read after a short read hung: the FIN came in the same edge");
+            assert_eq!(end?, 0, "the end of the stream");
+            io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}
+
+/// A task whose socket always has data never meets `WouldBlock`, so its
+/// reads never return `Pending` by themselves; the budget (`coop.rs`,
+/// [`runtime::BUDGET`] operations per poll) makes it yield, so that the
+/// other tasks (and its own timeouts) run in between.
+#[test]
+fn a_reader_that_always_has_data_yields_after_its_budget() {
+    watchdog(10, || {
+        runtime::block_on(async {
+            let listener = TcpListener::bind(any_port())?;
+            let mut client = TcpStream::connect(listener.local_addr()?).await?;
+            let (mut server, _) = listener.accept().await?;
+            server.write_all(&[7; 1024]).await?;
+            let mut byte = [0; 1];
+            assert_eq!(client.read(&mut byte).await?, 1); // the data has arrived...
+            runtime::time::sleep(Duration::from_millis(10)).await; // ...all of it
+            let (stop, other_polls) = (Rc::new(Cell::new(false)), Rc::new(Cell::new(0)));
+            let other = {
+                let (stop, polls) = (stop.clone(), other_polls.clone());
+                runtime::spawn(async move {
+                    while !stop.get() {
+                        polls.set(polls.get() + 1);
+                        runtime::yield_now().await;
+                    }
+                })
+            };
+            runtime::yield_now().await; // `other` starts
+            let before = other_polls.get();
+            for _ in 1..1024 {
+                assert_eq!(client.read(&mut byte).await?, 1); // 1,023 reads, each finds data
+            }
+            let meanwhile = other_polls.get() - before;
+            stop.set(true);
+            other.await.unwrap();
+            println!("1,023 one-byte reads; another task ran {meanwhile} times in between");
+            assert!(
+                meanwhile >= 3,
+                "1,023 reads ran in one poll: another task ran {meanwhile} times in between"
+            );
+            io::Result::Ok(())
+        })
+        .unwrap();
     });
 }
