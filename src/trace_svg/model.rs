@@ -70,6 +70,8 @@ pub(super) struct Model {
     pub(super) reactor_marks: Vec<(f64, WakeCause)>,
     /// The last event's time (at least 1 µs, so that scales never divide by 0).
     pub(super) end: f64,
+    /// When the first task was spawned, if one was.
+    pub(super) first_spawn: Option<f64>,
 }
 
 impl Model {
@@ -159,11 +161,13 @@ impl Model {
                 _ => {}
             }
         }
+        let first_spawn = tasks.values().filter_map(|l| l.spawned).reduce(f64::min);
         Model {
             tasks,
             parks,
             reactor_marks,
             end,
+            first_spawn,
         }
     }
 
@@ -184,6 +188,16 @@ impl Model {
         // Round up to half a grid step: a round number, little empty space.
         let half = tick_step(park.start) / 2.0;
         Some(((park.start * 1.02 / half).ceil() * half).min(self.end))
+    }
+
+    /// Where the magnified view of the opening burst (up to `until`) starts:
+    /// just before the first spawn, so that a slow set-up in the `block_on`
+    /// future (a debug build's TLS configuration, say) does not squeeze it.
+    pub(super) fn zoom_from(&self, until: f64) -> f64 {
+        match self.first_spawn {
+            Some(t) if t < until => (t - (until - t) * 0.03).max(0.0),
+            _ => 0.0,
+        }
     }
 
     /// The subtitle: counts and duration.

@@ -24,7 +24,12 @@ use super::*;
 /// When the trace opens with a burst of polls followed by a long wait (most
 /// work done in the first milliseconds, then a long timer), a second panel
 /// below repeats the rows (`zoom-task-row`, `zoom-reactor-row`) for just
-/// that opening burst, magnified, and the whole run outlines it.
+/// that opening burst, magnified from the first spawn (what comes before it
+/// is the `block_on` future setting up), and the whole run outlines it.
+///
+/// The document's root is `<svg class="trace">` and every style rule is
+/// scoped to it, so the picture can be inlined in an HTML page (the
+/// runtime's guide does) without restyling the page around it.
 ///
 /// # Examples
 ///
@@ -50,6 +55,7 @@ pub fn trace_svg(events: &[TraceEvent], names: &HashMap<u64, String>, title: &st
     let rows = model.tasks.len() + 1;
     let whole = Panel {
         name: "whole",
+        from: 0.0,
         until: model.end,
         plot_w,
         top: TOP,
@@ -57,6 +63,7 @@ pub fn trace_svg(events: &[TraceEvent], names: &HashMap<u64, String>, title: &st
     };
     let zoom = model.zoom_until().map(|until| Panel {
         name: "zoom",
+        from: model.zoom_from(until),
         until,
         top: whole.bottom() + PANEL_GAP,
         ..whole
@@ -69,12 +76,13 @@ pub fn trace_svg(events: &[TraceEvent], names: &HashMap<u64, String>, title: &st
     let _ = write!(
         svg,
         r#"<?xml version="1.0" encoding="UTF-8"?>
-<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" font-family="Helvetica, Arial, sans-serif">
-<style>{STYLE}</style>
+<svg class="trace" xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" style="max-width:100%;height:auto" font-family="Helvetica, Arial, sans-serif">
+<style>{}</style>
 <rect width="100%" height="100%" fill="white"/>
 <text class="title" x="16" y="30">{}</text>
 <text class="sub" x="16" y="50">{}</text>
 "#,
+        scoped(STYLE),
         esc(title),
         esc(&model.summary()),
     );
@@ -83,12 +91,21 @@ pub fn trace_svg(events: &[TraceEvent], names: &HashMap<u64, String>, title: &st
         // Outline, on the whole run, the stretch magnified below.
         let _ = writeln!(
             svg,
-            r#"<rect class="zoombox" x="{LABEL_W}" y="{}" width="{:.1}" height="{:.1}"/>"#,
+            r#"<rect class="zoombox" x="{:.1}" y="{}" width="{:.1}" height="{:.1}"/>"#,
+            whole.x(zoom.from),
             whole.top - 2.0,
-            whole.x(zoom.until) - LABEL_W,
+            whole.x(zoom.until) - whole.x(zoom.from),
             whole.bottom() - whole.top + 4.0
         );
-        let heading = format!("the first {} ms, magnified", round_ms(zoom.until));
+        let heading = if zoom.from > 0.0 {
+            format!(
+                "from {} to {} ms (from the first spawn), magnified",
+                round_ms(zoom.from),
+                round_ms(zoom.until)
+            )
+        } else {
+            format!("the first {} ms, magnified", round_ms(zoom.until))
+        };
         zoom.render(&mut svg, &model, names, &heading);
     }
     svg.push_str(&legend);
@@ -104,13 +121,14 @@ pub(super) const TOP: f64 = 84.0;
 pub(super) const ROW_H: f64 = 30.0;
 pub(super) const PANEL_GAP: f64 = 44.0;
 
-/// One timeline: the trace from 0 to `until` ms across `plot_w` pixels, its
-/// rows starting at `top`. The whole run has rows of class `task-row` and
+/// One timeline: the trace from `from` to `until` ms across `plot_w` pixels,
+/// its rows starting at `top`. The whole run has rows of class `task-row` and
 /// `reactor-row`; the magnified start repeats them as `zoom-task-row` and
 /// `zoom-reactor-row`.
 #[derive(Debug)]
 pub(super) struct Panel {
     pub(super) name: &'static str,
+    pub(super) from: f64,
     pub(super) until: f64,
     pub(super) plot_w: f64,
     pub(super) top: f64,
@@ -119,7 +137,7 @@ pub(super) struct Panel {
 
 impl Panel {
     pub(super) fn x(&self, t: f64) -> f64 {
-        LABEL_W + t / self.until * self.plot_w
+        LABEL_W + (t - self.from) / (self.until - self.from) * self.plot_w
     }
 
     pub(super) fn right(&self) -> f64 {
@@ -179,9 +197,10 @@ impl Panel {
             );
         }
         svg.push_str("</g>\n");
-        let step = tick_step(self.until);
+        let step = tick_step(self.until - self.from);
         let decimals = (-step.log10()).ceil().max(0.0) as usize;
-        for i in 0..=(self.until / step + 1e-9).floor() as usize {
+        let first = (self.from / step - 1e-9).ceil() as usize;
+        for i in first..=(self.until / step + 1e-9).floor() as usize {
             let t = i as f64 * step;
             let _ = writeln!(
                 svg,
@@ -236,6 +255,7 @@ impl Panel {
                 park.end - park.start,
                 park.events
             );
+            let x0 = x0.max(LABEL_W); // a park begun before the panel: its visible part
             let visible = x1.min(self.right()) - x0;
             let text = match visible {
                 w if w >= 150.0 => format!(
@@ -295,6 +315,14 @@ pub(super) const STYLE: &str = "\
 .legend{font-size:11px;fill:#1b1f24}\
 .heading{font-size:11.5px;font-style:italic;fill:#5a6270}\
 .zoombox{fill:none;stroke:#5a6270;stroke-width:1;stroke-dasharray:3 2}";
+
+/// `style` with every rule scoped to the picture's root (`.trace`).
+pub(super) fn scoped(style: &str) -> String {
+    style
+        .split_inclusive('}')
+        .map(|rule| format!(".trace {rule}"))
+        .collect()
+}
 
 /// The legend's markup starting at `y`, wrapped to `width`, and its height.
 pub(super) fn legend(y: f64, width: f64) -> (String, f64) {
@@ -410,6 +438,7 @@ impl Lane {
                 None => "still waiting".to_string(),
             };
             // Labelled only where the text fits (about 5.5 px a character).
+            let x0 = x0.max(LABEL_W);
             let visible = x1.min(panel.right()) - x0;
             if visible >= 12.0 + 5.5 * short.chars().count() as f64 {
                 let _ = write!(

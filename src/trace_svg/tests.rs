@@ -234,6 +234,66 @@ fn an_opening_burst_before_a_long_wait_is_magnified() {
 }
 
 #[test]
+fn the_magnified_start_begins_at_the_first_spawn() {
+    use TraceKind::*;
+    // `main` sets up for 2 ms (one long poll), then spawns three quick tasks
+    // and waits 100 ms.
+    let mut events = vec![
+        event(0, PollStart { task: 0 }),
+        event(2_000, Spawn { task: 1 }),
+    ];
+    for task in 2..=3 {
+        events.push(event(2_000 + task * 10, Spawn { task }));
+    }
+    events.push(event(
+        2_040,
+        PollEnd {
+            task: 0,
+            ready: false,
+        },
+    ));
+    for task in 1..=3 {
+        events.push(event(2_040 + task * 10, PollStart { task }));
+        events.push(event(2_045 + task * 10, PollEnd { task, ready: false }));
+    }
+    events.push(event(
+        2_090,
+        ParkStart {
+            timeout: Some(Duration::from_millis(100)),
+        },
+    ));
+    events.push(event(
+        102_090,
+        ParkEnd {
+            events: 0,
+            parked: Duration::from_millis(100),
+        },
+    ));
+    let model = Model::build(&events);
+    let until = model.zoom_until().expect("a magnified start");
+    let from = model.zoom_from(until);
+    assert!(from > 1.99 && from < 2.0, "{from} {until}");
+    let svg = trace_svg(&events, &HashMap::new(), "late start");
+    assert!(svg.contains("(from the first spawn), magnified"), "{svg}");
+}
+
+#[test]
+fn every_style_rule_is_scoped_to_the_picture() {
+    let svg = trace_svg(&sleeper(), &HashMap::new(), "t");
+    assert!(svg.contains(r#"<svg class="trace" "#));
+    let style = svg
+        .split("<style>")
+        .nth(1)
+        .unwrap()
+        .split("</style>")
+        .next()
+        .unwrap();
+    let rules: Vec<&str> = style.split_inclusive('}').collect();
+    assert!(rules.len() > 20);
+    assert!(rules.iter().all(|r| r.starts_with(".trace .")), "{style}");
+}
+
+#[test]
 fn short_polls_stay_visible() {
     let svg = trace_svg(&sleeper(), &HashMap::new(), "t");
     // A 4 µs poll in a 10 ms trace is far below a pixel.
