@@ -98,8 +98,9 @@ pub fn trace_svg(events: &[TraceEvent], names: &HashMap<u64, String>, title: &st
             whole.bottom() - whole.top + 4.0
         );
         let heading = if zoom.from > 0.0 {
+            // From the first spawn (before it, `block_on`'s future sets up).
             format!(
-                "from {} to {} ms (from the first spawn), magnified",
+                "{} to {} ms, magnified",
                 round_ms(zoom.from),
                 round_ms(zoom.until)
             )
