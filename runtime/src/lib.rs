@@ -23,7 +23,7 @@
 //!  context      context.rs: find this thread's runtime, or say there is none
 //!  executor     executor/: tasks and slots, wakers, run queue, join handles
 //!  reactor      reactor/: the poller's sources, timers (reactor/timers.rs), parking
-//!  remote, sys  remote.rs: the registry, the remote queue, notify; net/sys.rs
+//!  remote, sys  remote.rs: the registry, the remote queue, notify; sys.rs
 //!  leaves       task_ref.rs, coop.rs, trace.rs, stats.rs, blocking.rs
 //! ```
 //!
