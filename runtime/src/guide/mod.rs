@@ -21,7 +21,7 @@
 //! 3. [A run queue and `block_on`](ch3_run_queue_and_block_on): a complete
 //!    executor in one doctest, then ours: the slab, the run queue, the
 //!    loop's four steps, `JoinHandle`, and the trace that shows it all.
-//! 4. [Parking on epoll via `polling`](ch4_parking_on_epoll): edge and
+//! 4. [Parking on epoll via `polling`](ch4_parking_on_epoll): level, edge and
 //!    oneshot modes by hand, then the reactor's registrations, why no
 //!    wake-up is lost, the oneshot fallback where the poller has no edge
 //!    mode, what one park costs, and the per-poll budget.
