@@ -149,6 +149,9 @@ pub mod io;
 pub mod net;
 mod per_core;
 mod runtime;
+#[cfg(feature = "signal")]
+#[cfg_attr(docsrs, doc(cfg(feature = "signal")))]
+pub mod signal;
 pub mod time;
 
 pub use combinators::{
