@@ -35,7 +35,7 @@
 //!    recv():  read every byte waiting (one batch) ─► Some(())
 //! ```
 //!
-//! Each [`Signal`](unix::Signal) is one listener with a pipe of its own,
+//! Each [`Signal`] is one listener with a pipe of its own,
 //! registered with the runtime it was created in; two runtimes on two
 //! threads (see [`per_core`](crate::per_core)) that both listen for
 //! `SIGTERM` are both woken by one `SIGTERM`. No thread is started and
@@ -97,13 +97,18 @@ use unix::{Signal, SignalKind};
 /// use runtime::time::{sleep, timeout};
 ///
 /// runtime::block_on(async {
-///     let stop = runtime::signal::ctrl_c();
-///     runtime::spawn(async {
-///         sleep(Duration::from_millis(50)).await;
-///         let me = rustix::process::getpid();
-///         rustix::process::kill_process(me, rustix::process::Signal::INT)
-///     });
-///     timeout(Duration::from_secs(5), stop).await??;
+///     // `join` polls `ctrl_c` first (registering it), then the sender.
+///     let (stopped, sent) = runtime::join(
+///         timeout(Duration::from_secs(5), runtime::signal::ctrl_c()),
+///         async {
+///             sleep(Duration::from_millis(50)).await;
+///             let me = rustix::process::getpid();
+///             rustix::process::kill_process(me, rustix::process::Signal::INT)
+///         },
+///     )
+///     .await;
+///     sent?;
+///     stopped??;
 ///     println!("stopping");
 ///     std::io::Result::Ok(())
 /// })?;

@@ -295,13 +295,17 @@ impl Signal {
     ///
     /// runtime::block_on(async {
     ///     let mut winch = signal(SignalKind::window_change())?;
-    ///     runtime::spawn(async {
-    ///         runtime::time::sleep(Duration::from_millis(20)).await;
-    ///         let me = rustix::process::getpid();
-    ///         rustix::process::kill_process(me, rustix::process::Signal::WINCH)
-    ///     });
-    ///     let got = runtime::time::timeout(Duration::from_secs(5), winch.recv()).await?;
-    ///     assert_eq!(got, Some(()));
+    ///     let (got, sent) = runtime::join(
+    ///         runtime::time::timeout(Duration::from_secs(5), winch.recv()),
+    ///         async {
+    ///             runtime::time::sleep(Duration::from_millis(20)).await;
+    ///             let me = rustix::process::getpid();
+    ///             rustix::process::kill_process(me, rustix::process::Signal::WINCH)
+    ///         },
+    ///     )
+    ///     .await;
+    ///     sent?;
+    ///     assert_eq!(got?, Some(()));
     ///     std::io::Result::Ok(())
     /// })?;
     /// # std::io::Result::Ok(())
