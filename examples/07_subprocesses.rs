@@ -17,7 +17,7 @@
 //! pidfd on Linux) is registered with the one runtime's reactor.
 //!
 //! Run it with `cargo run --example 07_subprocesses` for the built-in demo
-//! (five shell commands, one of which sleeps past the 1 s limit); it checks
+//! (five shell commands, one of which sleeps past the 2 s limit); it checks
 //! that each ended as it should and exits 1 if not. Or give your own
 //! commands, run by `sh -c`, and a limit in seconds:
 //! `cargo run --example 07_subprocesses -- --timeout 3 'ls -l' 'sleep 5; echo late'`
@@ -54,7 +54,7 @@ const DEMO: &[(&str, Expect, usize)] = &[
     ),
     ("printf 'a last line without a newline'", Expect::Exit(0), 1),
 ];
-const DEMO_LIMIT: Duration = Duration::from_secs(1);
+const DEMO_LIMIT: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Expect {
