@@ -146,6 +146,7 @@ mod id;
 mod combinators;
 pub mod guide;
 pub mod io;
+pub mod join_set;
 pub mod net;
 mod per_core;
 mod runtime;
@@ -158,6 +159,7 @@ pub use combinators::{
 pub use coop::BUDGET;
 pub use executor::{BATCH, JoinError, JoinHandle};
 pub use id::Id;
+pub use join_set::{AbortHandle, JoinSet};
 pub use per_core::{PerCore, per_core, pinned_cpu};
 pub use runtime::{Builder, Runtime, block_on, spawn, spawn_blocking, stats};
 pub use stats::Stats;
