@@ -52,6 +52,7 @@ mod notify;
 pub mod oneshot;
 mod semaphore;
 mod waiters;
+pub mod watch;
 
 pub use mutex::{Lock, Mutex, MutexGuard, TryLockError};
 pub use notify::{Notified, Notify};
@@ -92,4 +93,8 @@ const _: fn() = || {
     send_sync::<AcquireOwned>();
     send_sync::<Notify>();
     send_sync::<Notified<'static>>();
+    send_sync::<watch::Sender<T>>();
+    send_sync::<watch::Receiver<T>>();
+    send_sync::<watch::Changed<'static, T>>();
+    send_sync::<watch::Closed<'static, T>>();
 };
