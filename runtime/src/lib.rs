@@ -19,7 +19,7 @@
 //! The modules are floors, each importing only from the floors below it:
 //!
 //! ```text
-//!  public API   runtime.rs (Runtime, block_on, spawn), time/, net/, combinators/
+//!  public API   runtime.rs (Runtime, block_on, spawn), join_set/, time/, net/, combinators/
 //!  context      context.rs: find this thread's runtime, or say there is none
 //!  executor     executor/: tasks and slots, wakers, run queue, join handles
 //!  reactor      reactor/: the poller's sources, timers (reactor/timers.rs), parking
@@ -125,8 +125,8 @@
 // below): leaves (`task_ref`, `coop`, `trace`, `stats`, `blocking`, `sys`
 // for the platform's system calls, and `sync`, which needs only std and
 // `coop`) and `remote` → `reactor` → `executor` → `context` → the public
-// API (`runtime`, `per_core`, `time`, `io`, then `net` on `io`,
-// `combinators`).
+// API (`runtime`, `per_core`, `join_set`, `time`, `io`, then `net` on
+// `io`, `combinators`).
 mod blocking;
 mod coop;
 mod remote;

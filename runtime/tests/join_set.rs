@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
-use runtime::time::{sleep, timeout};
+use runtime::sync::mpsc;
+use runtime::time::{sleep, sleep_until, timeout};
 use runtime::{Either, JoinSet, Runtime, select};
 use util::{CountingWaker, DropFlag, XorShift, poll_once, watchdog};
 
@@ -50,9 +51,12 @@ fn timers_finishing_out_of_spawn_order() {
     watchdog(60, || {
         runtime::block_on(async {
             let mut set = JoinSet::new();
+            // Deadlines from one instant, so that a slow first poll (under
+            // valgrind) cannot reorder them.
+            let start = Instant::now();
             for ms in [40u64, 0, 20, 10, 30] {
                 set.spawn(async move {
-                    sleep(Duration::from_millis(ms)).await;
+                    sleep_until(start + Duration::from_millis(ms)).await;
                     ms
                 });
             }
@@ -204,22 +208,27 @@ fn abort_all_then_join_and_shutdown() {
 fn detached_tasks_run_on_after_the_set_is_gone() {
     watchdog(60, || {
         runtime::block_on(async {
-            let ran = Rc::new(RefCell::new(Vec::new()));
+            let (tx, mut rx) = mpsc::unbounded_channel();
             let mut set = JoinSet::new();
             let mut handles = Vec::new();
             for i in 0..5 {
-                let ran = ran.clone();
+                let tx = tx.clone();
                 handles.push(set.spawn(async move {
                     sleep(Duration::from_millis(5)).await;
-                    ran.borrow_mut().push(i);
+                    tx.send(i).unwrap();
                 }));
             }
+            drop(tx);
             set.detach_all();
             assert!(set.is_empty());
             handles[0].abort(); // out of the set: reaches nothing
             drop(set);
-            sleep(Duration::from_millis(30)).await;
-            assert_eq!(*ran.borrow(), [0, 1, 2, 3, 4]);
+            let mut ran = Vec::new();
+            while let Some(i) = timeout(Duration::from_secs(10), rx.recv()).await.unwrap() {
+                ran.push(i);
+            }
+            ran.sort_unstable();
+            assert_eq!(ran, [0, 1, 2, 3, 4]);
             assert!(handles.iter().all(|h| h.is_finished()));
         });
     });
