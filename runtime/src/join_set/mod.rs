@@ -39,8 +39,8 @@
 //! reused) is recognised and skipped. A task that finishes before anyone
 //! calls `join_next` is already queued when `join_next` first looks.
 //!
-//! Like [`JoinHandle`](crate::JoinHandle), a `JoinSet` belongs to the thread
-//! and runtime its tasks run on: it is not `Send`, and its tasks need not be.
+//! Like a [`JoinHandle`], a `JoinSet` belongs to the thread and runtime its
+//! tasks run on: it is not `Send`, and its tasks need not be.
 
 mod abort_handle;
 mod ready;
@@ -292,7 +292,7 @@ impl<T: 'static> JoinSet<T> {
     /// # Cancel safety
     ///
     /// Cancel safe: a result is taken out of the set only by the poll that
-    /// returns it, so if `join_next` is used in [`select!`](crate::select)
+    /// returns it, so if `join_next` is used in [`select!`](crate::select!)
     /// and another branch completes first, no task's result is lost; the
     /// next call returns it.
     ///

@@ -146,7 +146,7 @@ impl<T> Receiver<T> {
     /// # Cancel safety
     ///
     /// Cancel safe: the value is marked seen only by the poll that returns
-    /// `Ok`. If `changed` is used in [`select!`](crate::select) and another
+    /// `Ok`. If `changed` is used in [`select!`](crate::select!) and another
     /// branch wins, no change is lost: the next call returns at once.
     ///
     /// # Examples
