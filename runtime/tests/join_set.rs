@@ -430,6 +430,7 @@ fn a_hundred_thousand_tasks_join_in_linear_time() {
             }
             let joined = start.elapsed();
             assert_eq!(count, N);
+            assert!(format!("{set:?}").contains("len: 0"));
             assert_eq!(runtime::stats().tasks, 0);
             println!("spawned {N} in {spawned:?}, joined (running them) in {joined:?}");
         });

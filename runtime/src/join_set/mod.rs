@@ -61,7 +61,7 @@ use crate::executor::{JoinError, JoinHandle};
 
 pub use abort_handle::AbortHandle;
 use abort_handle::Members;
-use ready::{Member, Ready};
+use ready::{Member, Ready, SHRINK_ABOVE};
 
 /// A set of spawned tasks, joined in the order they finish.
 ///
@@ -440,6 +440,9 @@ impl<T: 'static> JoinSet<T> {
             return None; // the poll left the waker registered again
         };
         let entry = entries.remove(member.key);
+        if entries.is_empty() && entries.capacity() > SHRINK_ABOVE {
+            *entries = Slab::new(); // a drained burst gives its memory back
+        }
         drop(entries);
         drop(entry);
         Some(result)

@@ -17,6 +17,10 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Wake, Waker};
 
+/// A queue this large (in members) is freed once it empties, so that a
+/// burst of completions does not pin its memory for the set's lifetime.
+pub(super) const SHRINK_ABOVE: usize = 64;
+
 /// A task's place in its set: the slab key and the generation that tells
 /// it from a later task given the same key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +55,7 @@ impl Ready {
 
     /// The longest-finished member, if any.
     pub(super) fn pop(&self) -> Option<Member> {
-        self.lock().queue.pop_front()
+        self.lock().pop()
     }
 
     /// The longest-finished member; or, if none has finished, keeps
@@ -60,7 +64,7 @@ impl Ready {
     /// impossible to miss.
     pub(super) fn pop_or_wait(&self, waker: &Waker) -> Option<Member> {
         let mut state = self.lock();
-        let next = state.queue.pop_front();
+        let next = state.pop();
         if next.is_none() {
             match &mut state.joiner {
                 Some(stored) if stored.will_wake(waker) => {}
@@ -82,6 +86,16 @@ impl Ready {
         // Nothing here can panic while holding the lock, but a poisoned
         // lock would still hold a valid queue: take it anyway.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl State {
+    fn pop(&mut self) -> Option<Member> {
+        let next = self.queue.pop_front();
+        if self.queue.is_empty() && self.queue.capacity() > SHRINK_ABOVE {
+            self.queue = VecDeque::new();
+        }
+        next
     }
 }
 
@@ -128,5 +142,15 @@ mod tests {
         b.wake();
         ready.clear();
         assert_eq!(ready.pop(), None);
+    }
+
+    #[test]
+    fn a_drained_burst_gives_its_memory_back() {
+        let ready = Arc::new(Ready::default());
+        for key in 0..1000 {
+            ready.waker(Member { key, generation: 0 }).wake();
+        }
+        while ready.pop().is_some() {}
+        assert_eq!(ready.lock().queue.capacity(), 0);
     }
 }
