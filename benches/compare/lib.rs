@@ -31,6 +31,7 @@ mod tests {
         assert!(sync_workloads::mpsc_pingpong::<R>(1000) > 0.0);
         assert!(sync_workloads::mpsc_throughput::<R>(1001, 16) > 0.0);
         assert!(sync_workloads::mutex::<R>(20, 30) > 0.0);
+        assert!(sync_workloads::rwlock::<R>(20, 30) > 0.0);
         assert!(workloads::timers_wall::<R>(100, 1) >= 1.0);
         let (mean, p99) = workloads::timer_lateness::<R>(50, 2);
         assert!(mean >= 0.0 && p99 >= mean * 0.0);
@@ -59,6 +60,13 @@ mod tests {
         ] {
             assert!(rate > 0.0 && cpu > 0.0);
         }
+    }
+
+    /// The watch row runs, tiny, on the runtimes that have a watch channel.
+    #[test]
+    fn watch() {
+        assert!(sync_workloads::watch::<Ours>(10, 50) > 0.0);
+        assert!(sync_workloads::watch::<Tokio>(10, 50) > 0.0);
     }
 
     #[test]

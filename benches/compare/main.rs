@@ -15,9 +15,12 @@
 //! the spread of each. `--quick` shrinks every size so that the whole run
 //! takes well under a minute. Memory and system calls are measured in child
 //! processes (the bench re-runs itself with `--child`). The channel and
-//! mutex workloads (`mpsc-pingpong`, `mpsc-throughput`, `mutex`) use each
-//! runtime's own: `runtime::sync`, `tokio::sync`, and for smol
-//! `async-channel` and `async-lock` (`sync_rt.rs`).
+//! mutex workloads (`mpsc-pingpong`, `mpsc-throughput`, `mutex`, `rwlock`)
+//! use each runtime's own: `runtime::sync`, `tokio::sync`, and for smol
+//! `async-channel` and `async-lock` (`sync_rt.rs`). `watch` compares
+//! `runtime::sync::watch` with `tokio::sync::watch` only: smol's family has
+//! no watch channel, and its queues (async-channel, async-broadcast) are
+//! another contract, so that row has no smol column.
 //!
 //! The two-core workloads (`echo-mt`, `fetch-1k-mt`, in `multi.rs`) pit
 //! `runtime::per_core(2)` against tokio's `multi_thread` runtime with 2
@@ -67,6 +70,10 @@ struct Sizes {
     mpsc_capacity: usize,
     mutex_tasks: u64,
     mutex_locks: u64,
+    rwlock_tasks: u64,
+    rwlock_ops: u64,
+    watch_watchers: u64,
+    watch_sends: u64,
     timer_tasks: u64,
     lateness_timers: u64,
     echo_clients: u64,
@@ -95,6 +102,10 @@ const FULL: Sizes = Sizes {
     mpsc_capacity: 1_024,
     mutex_tasks: 1_000,
     mutex_locks: 1_000,
+    rwlock_tasks: 1_000,
+    rwlock_ops: 1_000,
+    watch_watchers: 100,
+    watch_sends: 10_000,
     timer_tasks: 100_000,
     lateness_timers: 1_000,
     echo_clients: 100,
@@ -121,6 +132,10 @@ const QUICK: Sizes = Sizes {
     mpsc_capacity: 1_024,
     mutex_tasks: 200,
     mutex_locks: 500,
+    rwlock_tasks: 200,
+    rwlock_ops: 500,
+    watch_watchers: 100,
+    watch_sends: 2_000,
     timer_tasks: 20_000,
     lateness_timers: 1_000,
     echo_clients: 50,
@@ -246,6 +261,37 @@ fn main() {
                     || sw::mutex::<Ours>(t, l),
                     || sw::mutex::<Tokio>(t, l),
                     || sw::mutex::<Smol>(t, l),
+                )
+            },
+        ));
+    }
+    if wanted("rwlock") {
+        rows.push(repeat(
+            sizes,
+            Row::new("rwlock", "ns/lock", Better::Lower),
+            |rt| {
+                let (t, o) = (sizes.rwlock_tasks, sizes.rwlock_ops);
+                pick(
+                    rt,
+                    || sw::rwlock::<Ours>(t, o),
+                    || sw::rwlock::<Tokio>(t, o),
+                    || sw::rwlock::<Smol>(t, o),
+                )
+            },
+        ));
+    }
+    if wanted("watch") {
+        rows.push(repeat_of(
+            sizes,
+            &["ours", "tokio"],
+            Row::new("watch", "ns/send", Better::Lower),
+            |rt| {
+                let (w, n) = (sizes.watch_watchers, sizes.watch_sends);
+                pick(
+                    rt,
+                    || sw::watch::<Ours>(w, n),
+                    || sw::watch::<Tokio>(w, n),
+                    || unreachable!("watch has no smol column"),
                 )
             },
         ));
@@ -656,13 +702,26 @@ fn pick<T>(
 }
 
 /// A warm-up run per runtime, then `rounds` rounds, alternating runtimes.
-fn repeat(sizes: &Sizes, mut row: Row, mut run: impl FnMut(&str) -> f64) -> Row {
-    for rt in RUNTIMES {
+fn repeat(sizes: &Sizes, row: Row, run: impl FnMut(&str) -> f64) -> Row {
+    repeat_of(sizes, &RUNTIMES, row, run)
+}
+
+/// Like [`repeat`] on some of the runtimes only; the others' columns stay
+/// empty (shown as `-`, and not a peer).
+fn repeat_of(
+    sizes: &Sizes,
+    runtimes: &[&str],
+    mut row: Row,
+    mut run: impl FnMut(&str) -> f64,
+) -> Row {
+    for rt in runtimes {
         run(rt);
     }
     for _ in 0..sizes.rounds {
         for (i, rt) in RUNTIMES.iter().enumerate() {
-            row.samples[i].push(run(rt));
+            if runtimes.contains(rt) {
+                row.samples[i].push(run(rt));
+            }
         }
     }
     row

@@ -1,11 +1,12 @@
 //! The channel and lock workloads, each written once against [`SyncRt`]
-//! (the runtime's own tasks plus its channel and mutex). Each returns its
-//! measurement; `main.rs` repeats and reports.
+//! (the runtime's own tasks plus its channel, mutex and reader-writer
+//! lock) or [`WatchRt`] (its watch channel). Each returns its measurement;
+//! `main.rs` repeats and reports.
 
 use std::rc::Rc;
 use std::time::Instant;
 
-use crate::sync_rt::SyncRt;
+use crate::sync_rt::{SyncRt, WatchRt};
 
 /// `mpsc-pingpong`: two tasks pass a number back and forth `rounds` times
 /// through two bounded channels of capacity 1 (ping, then pong). Every
@@ -105,4 +106,94 @@ pub fn mutex<R: SyncRt>(tasks: u64, locks: u64) -> f64 {
         start.elapsed()
     });
     elapsed.as_nanos() as f64 / (tasks * locks) as f64
+}
+
+/// `rwlock`: `tasks` tasks each take one reader-writer lock `ops` times,
+/// yielding while they hold it: a write one turn in 8 (staggered, so some
+/// task writes in every turn), a read otherwise. Readers share the lock
+/// with the readers queued beside them; each write waits for the readers
+/// before it and holds back those after it, so the lock keeps changing
+/// hands between groups of readers and single writers. Returns ns per lock.
+pub fn rwlock<R: SyncRt>(tasks: u64, ops: u64) -> f64 {
+    let is_write = |task: u64, op: u64| (task + op).is_multiple_of(8);
+    let elapsed = R::block_on(async move {
+        let lock = Rc::new(R::rwlock(0u64));
+        let start = Instant::now();
+        let handles: Vec<_> = (0..tasks)
+            .map(|task| {
+                let lock = lock.clone();
+                R::spawn(async move {
+                    let mut newest = 0;
+                    for op in 0..ops {
+                        if is_write(task, op) {
+                            let mut guard = R::write_lock(&lock).await;
+                            R::yield_now().await;
+                            *guard += 1;
+                        } else {
+                            let guard = R::read_lock(&lock).await;
+                            R::yield_now().await;
+                            newest = newest.max(*guard);
+                        }
+                    }
+                    newest
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.await;
+        }
+        let elapsed = start.elapsed();
+        let writes = (0..tasks)
+            .map(|t| (0..ops).filter(|&op| is_write(t, op)).count() as u64)
+            .sum::<u64>();
+        assert_eq!(*R::read_lock(&lock).await, writes, "every write counted");
+        elapsed
+    });
+    elapsed.as_nanos() as f64 / (tasks * ops) as f64
+}
+
+/// `watch`: one task publishes the values 1..=`sends` through a watch
+/// channel, yielding after each so that the watchers run; `watchers` tasks
+/// each wait for a change and read the latest value until they see the
+/// last one. Every send wakes every waiting watcher. Returns ns per send.
+pub fn watch<R: WatchRt>(watchers: u64, sends: u64) -> f64 {
+    let elapsed = R::block_on(async move {
+        let (tx, rx) = R::watch(0u64);
+        let start = Instant::now();
+        let handles: Vec<_> = (0..watchers)
+            .map(|_| {
+                let mut rx = rx.clone();
+                R::spawn(async move {
+                    let mut changes = 0u64;
+                    while R::changed(&mut rx).await {
+                        changes += 1;
+                        if R::latest(&mut rx) == sends {
+                            return changes;
+                        }
+                    }
+                    panic!("the sender left before the last value");
+                })
+            })
+            .collect();
+        drop(rx);
+        let sender = R::spawn(async move {
+            for value in 1..=sends {
+                R::publish(&tx, value);
+                R::yield_now().await;
+            }
+            tx // kept until every watcher has seen the last value
+        });
+        let mut changes = 0;
+        for handle in handles {
+            changes += handle.await;
+        }
+        drop(sender.await);
+        let elapsed = start.elapsed();
+        assert!(
+            (watchers..=watchers * sends).contains(&changes),
+            "each watcher saw between 1 and every change"
+        );
+        elapsed
+    });
+    elapsed.as_nanos() as f64 / sends as f64
 }

@@ -115,7 +115,7 @@ fn malformed_chunked_bodies_fail_clearly() {
             ),
             (
                 "10000000000000000\r\n",
-                "invalid chunk size line: the chunk size overflows 64 bits",
+                "invalid chunk size line: the chunk size has more than 16 hex digits",
             ),
             (
                 "3\r\nabc\r\n0\r\nBad\rTrailer\r\n\r\n",

@@ -19,7 +19,8 @@
 //! The modules are floors, each importing only from the floors below it:
 //!
 //! ```text
-//!  public API   runtime.rs (Runtime, block_on, spawn), time/, net/, combinators/
+//!  public API   runtime.rs (Runtime, block_on, spawn), join_set/, time/, net/, combinators/,
+//!               signal/ and process/ (on io::Async, like net/)
 //!  context      context.rs: find this thread's runtime, or say there is none
 //!  executor     executor/: tasks and slots, wakers, run queue, join handles
 //!  reactor      reactor/: the poller's sources, timers (reactor/timers.rs), parking
@@ -42,6 +43,10 @@
 //!   eventfd, a std socket); the [`net`] sockets (TCP, UDP, Unix) are thin
 //!   layers over it, and with the default feature `futures-io` the streams
 //!   implement `futures_io::AsyncRead`/`AsyncWrite`.
+//! * Signals (`signal/`, default feature `signal`) and child processes
+//!   (`process/`) reach tasks the same way: a signal handler writes a
+//!   byte to a pipe the reactor watches, and a child's exit makes its pidfd
+//!   readable (or raises `SIGCHLD`), so no thread waits for either.
 //!
 //! # Example
 //!
@@ -125,8 +130,8 @@
 // below): leaves (`task_ref`, `coop`, `trace`, `stats`, `blocking`, `sys`
 // for the platform's system calls, and `sync`, which needs only std and
 // `coop`) and `remote` → `reactor` → `executor` → `context` → the public
-// API (`runtime`, `per_core`, `time`, `io`, then `net` on `io`,
-// `combinators`).
+// API (`runtime`, `per_core`, `join_set`, `time`, `io`, then `net`,
+// `signal` and `process` on `io`, `combinators`).
 mod blocking;
 mod coop;
 mod remote;
@@ -146,9 +151,19 @@ mod id;
 mod combinators;
 pub mod guide;
 pub mod io;
+pub mod join_set;
 pub mod net;
 mod per_core;
+#[cfg(any(target_os = "linux", target_os = "android", feature = "signal"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(target_os = "linux", target_os = "android", feature = "signal")))
+)]
+pub mod process;
 mod runtime;
+#[cfg(feature = "signal")]
+#[cfg_attr(docsrs, doc(cfg(feature = "signal")))]
+pub mod signal;
 pub mod time;
 
 pub use combinators::{
@@ -158,6 +173,7 @@ pub use combinators::{
 pub use coop::BUDGET;
 pub use executor::{BATCH, JoinError, JoinHandle};
 pub use id::Id;
+pub use join_set::{AbortHandle, JoinSet};
 pub use per_core::{PerCore, per_core, pinned_cpu};
 pub use runtime::{Builder, Runtime, block_on, spawn, spawn_blocking, stats};
 pub use stats::Stats;

@@ -23,8 +23,8 @@ use super::decoder::over_limit;
 /// Where the decoder is in the chunked framing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
-    /// Reading the hex digits of a chunk size; `digits` says whether any arrived.
-    Size { size: u64, digits: bool },
+    /// Reading the hex digits of a chunk size; `digits` counts them.
+    Size { size: u64, digits: u8 },
     /// After the digits, skipping spaces or tabs before `;` or the line end.
     AfterSize { size: u64 },
     /// Inside chunk extensions (`;name=value`), ignored up to the line end.
@@ -87,10 +87,7 @@ impl ChunkedDecoder {
     /// A decoder at the start of a chunked body.
     pub(super) fn new(max_line: usize, max_body: u64) -> ChunkedDecoder {
         ChunkedDecoder {
-            state: State::Size {
-                size: 0,
-                digits: false,
-            },
+            state: State::Size { size: 0, digits: 0 },
             line_bytes: 0,
             max_line,
             max_body,
@@ -151,12 +148,24 @@ impl ChunkedDecoder {
         let size_error = |reason| Err(ParseError::InvalidChunkSize { reason });
         self.count_line_byte()?;
         self.state = match (self.state, byte) {
-            (Size { size, .. }, b) if b.is_ascii_hexdigit() => Size {
+            // Leading zeros count too: a size line of endless zeros is
+            // as good a smuggling vehicle as an endless number (httparse
+            // and hyper stop at 16 digits as well).
+            (
+                Size {
+                    digits: MAX_SIZE_DIGITS,
+                    ..
+                },
+                b,
+            ) if b.is_ascii_hexdigit() => {
+                return size_error("the chunk size has more than 16 hex digits");
+            }
+            (Size { size, digits }, b) if b.is_ascii_hexdigit() => Size {
                 size: push_hex_digit(size, b)?,
-                digits: true,
+                digits: digits + 1,
             },
-            (Size { digits: false, .. }, b'\r' | b'\n') => return size_error("missing chunk size"),
-            (Size { digits: false, .. }, _) => {
+            (Size { digits: 0, .. }, b'\r' | b'\n') => return size_error("missing chunk size"),
+            (Size { digits: 0, .. }, _) => {
                 return size_error("the chunk size is not a hex number");
             }
             (Size { size, .. } | AfterSize { size }, b' ' | b'\t') => AfterSize { size },
@@ -174,10 +183,7 @@ impl ChunkedDecoder {
                 return size_error("the chunk size is not a hex number");
             }
             (DataEnd, b'\r') => DataLf,
-            (DataEnd | DataLf, b'\n') => Size {
-                size: 0,
-                digits: false,
-            },
+            (DataEnd | DataLf, b'\n') => Size { size: 0, digits: 0 },
             (DataEnd | DataLf, _) => return Err(ParseError::InvalidChunkDelimiter),
             (TrailerStart | TrailerStartLf, b'\n') => Done,
             (TrailerStart, b'\r') => TrailerStartLf,
@@ -232,6 +238,10 @@ impl ChunkedDecoder {
         Ok(State::Data { remaining: size })
     }
 }
+
+/// The most hex digits a chunk size may have, leading zeros included: 16
+/// is every `u64`.
+const MAX_SIZE_DIGITS: u8 = 16;
 
 /// `size * 16 + digit`, failing on overflow.
 fn push_hex_digit(size: u64, digit: u8) -> Result<u64, ParseError> {
@@ -288,6 +298,7 @@ mod tests {
             (b"A\r\n0123456789\r\n0\r\n\r\n", b"0123456789"),
             (b"a\r\n0123456789\r\n000\r\n\r\n", b"0123456789"),
             (b"00003\r\nabc\r\n0\r\n\r\n", b"abc"),
+            (b"0000000000000003\r\nabc\r\n0\r\n\r\n", b"abc"), // 16 digits: the most
             (b"3;name=value\r\nabc\r\n0;last\r\n\r\n", b"abc"),
             (b"3 ; a=\"b;c\"\r\nabc\r\n0\r\n\r\n", b"abc"),
             (b"3\t\r\nabc\r\n0\r\n\r\n", b"abc"),
@@ -318,7 +329,8 @@ mod tests {
             (b"0x10\r\n", InvalidChunkSize { reason: "the chunk size is not a hex number" }),
             (b"1 2\r\n", InvalidChunkSize { reason: "the chunk size is not a hex number" }),
             (b"3\rabc", InvalidChunkSize { reason: "a CR must be followed by LF" }),
-            (b"10000000000000000\r\n", InvalidChunkSize { reason: "the chunk size overflows 64 bits" }),
+            (b"10000000000000000\r\n", InvalidChunkSize { reason: "the chunk size has more than 16 hex digits" }),
+            (b"00000000000000000000000000001\r\n", InvalidChunkSize { reason: "the chunk size has more than 16 hex digits" }),
             (b"401\r\n", BodyTooLarge { limit: 1024 }),
             (b"400\r\n", InvalidChunkDelimiter),
             (b"3\r\nabcd\r\n", InvalidChunkDelimiter),

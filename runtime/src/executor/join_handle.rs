@@ -104,6 +104,13 @@ impl<T> JoinHandle<T> {
         self.id
     }
 
+    /// The runtime and the task's slot, for an
+    /// [`AbortHandle`](crate::AbortHandle) that a `JoinSet` keeps valid
+    /// only while it holds this handle.
+    pub(crate) fn target(&self) -> (Rc<Core>, TaskRef) {
+        (self.core.clone(), self.task())
+    }
+
     fn task(&self) -> TaskRef {
         TaskRef {
             key: self.key,

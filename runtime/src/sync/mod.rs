@@ -1,5 +1,6 @@
 //! Synchronization for tasks and threads: channels ([`oneshot`], [`mpsc`],
-//! [`broadcast`]) and locks ([`Mutex`], [`Semaphore`], [`Notify`]).
+//! [`broadcast`], [`watch`]) and locks ([`Mutex`], [`RwLock`],
+//! [`Semaphore`], [`Notify`]).
 //!
 //! ```
 //! use std::sync::Arc;
@@ -50,11 +51,14 @@ pub mod mpsc;
 mod mutex;
 mod notify;
 pub mod oneshot;
+mod rwlock;
 mod semaphore;
 mod waiters;
+pub mod watch;
 
 pub use mutex::{Lock, Mutex, MutexGuard, TryLockError};
 pub use notify::{Notified, Notify};
+pub use rwlock::{Read, RwLock, RwLockReadGuard, RwLockWriteGuard, Write};
 pub use semaphore::{
     Acquire, AcquireError, AcquireOwned, OwnedSemaphorePermit, Semaphore, SemaphorePermit,
     TryAcquireError,
@@ -92,4 +96,14 @@ const _: fn() = || {
     send_sync::<AcquireOwned>();
     send_sync::<Notify>();
     send_sync::<Notified<'static>>();
+    send_sync::<RwLock<T>>();
+    // Unlike `MutexGuard`, both guards own what they point at: `Send`.
+    send_sync::<RwLockReadGuard<'static, T>>();
+    send_sync::<RwLockWriteGuard<'static, T>>();
+    send_sync::<Read<'static, T>>();
+    send_sync::<Write<'static, T>>();
+    send_sync::<watch::Sender<T>>();
+    send_sync::<watch::Receiver<T>>();
+    send_sync::<watch::Changed<'static, T>>();
+    send_sync::<watch::Closed<'static, T>>();
 };

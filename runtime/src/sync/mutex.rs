@@ -151,7 +151,7 @@ impl<T: ?Sized> Mutex<T> {
     pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
         let mut turn = lock(&self.turn);
         if turn.locked {
-            return Err(TryLockError(()));
+            return Err(TryLockError(Held::Mutex));
         }
         turn.locked = true;
         drop(turn);
@@ -345,13 +345,37 @@ impl<T: ?Sized> fmt::Debug for Lock<'_, T> {
     }
 }
 
-/// The error of [`Mutex::try_lock`]: the lock is held or promised.
+/// The error of [`Mutex::try_lock`], [`RwLock::try_read`] and
+/// [`RwLock::try_write`](super::RwLock::try_write): the lock is held (or
+/// promised to a waiter).
+///
+/// [`RwLock::try_read`]: super::RwLock::try_read
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TryLockError(());
+pub struct TryLockError(Held);
+
+/// Which attempt failed, for the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Held {
+    Mutex,
+    Read,
+    Write,
+}
+
+impl TryLockError {
+    pub(super) fn new(held: Held) -> TryLockError {
+        TryLockError(held)
+    }
+}
 
 impl fmt::Display for TryLockError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("mutex is locked: try again later or await `lock()`")
+        f.write_str(match self.0 {
+            Held::Mutex => "mutex is locked: try again later or await `lock()`",
+            Held::Read => {
+                "rwlock is write-locked or a writer waits: try again later or await `read()`"
+            }
+            Held::Write => "rwlock is locked: try again later or await `write()`",
+        })
     }
 }
 

@@ -107,6 +107,13 @@ impl<P> WaiterList<P> {
         wakers
     }
 
+    /// The payload of the longest-waiting linked entry, without unlinking
+    /// it: for a primitive whose next choice depends on who waits first
+    /// (`RwLock`: a reader can join other readers, a writer cannot).
+    pub(crate) fn front(&self) -> Option<&P> {
+        self.head.map(|key| &self.entries[key].payload)
+    }
+
     /// Whether `key` is still linked, i.e. has not been chosen yet.
     pub(crate) fn is_linked(&self, key: usize) -> bool {
         self.entries[key].waker.is_some()
@@ -217,6 +224,7 @@ mod tests {
         assert_eq!(list.len(), 5);
         assert_eq!(list.remove(keys[2]), 2);
         assert_eq!(list.remove(keys[4]), 4);
+        assert_eq!(list.front(), Some(&0));
         let (k, _) = list.pop_front().unwrap();
         assert_eq!(*list.payload_mut(k), 0);
         assert!(!list.is_linked(k));
