@@ -19,7 +19,7 @@
 //! The modules are floors, each importing only from the floors below it:
 //!
 //! ```text
-//!  public API   runtime.rs (Runtime, block_on, spawn), time/, net/, combinators/
+//!  public API   runtime.rs (Runtime, block_on, spawn), time/, net/, fs/, combinators/
 //!  context      context.rs: find this thread's runtime, or say there is none
 //!  executor     executor/: tasks and slots, wakers, run queue, join handles
 //!  reactor      reactor/: the poller's sources, timers (reactor/timers.rs), parking
@@ -65,6 +65,11 @@
 //! })?;
 //! # Ok::<_, Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Files are the exception: no reactor can wait for a regular file (it is
+//! always "ready", and a read can still wait for the disk), so [`fs`] runs
+//! std's file calls on the [`spawn_blocking`] threads, with a buffer
+//! handed back and forth, under `tokio::fs`'s names.
 //!
 //! # What it is not
 //!
@@ -126,7 +131,7 @@
 // for the platform's system calls, and `sync`, which needs only std and
 // `coop`) and `remote` → `reactor` → `executor` → `context` → the public
 // API (`runtime`, `per_core`, `time`, `io`, then `net` on `io`,
-// `combinators`).
+// `fs` on `blocking`, `combinators`).
 mod blocking;
 mod coop;
 mod remote;
@@ -144,6 +149,7 @@ mod context;
 mod id;
 
 mod combinators;
+pub mod fs;
 pub mod guide;
 pub mod io;
 pub mod net;

@@ -1,0 +1,624 @@
+//! [`File`]: an open file whose operations run on the blocking pool, one at
+//! a time, with one buffer ([`Buf`], `buf.rs`) lent to each and handed back.
+//! The `futures-io` traits are in `futures_io.rs`, the opening options in
+//! `open_options.rs`.
+
+use std::fmt;
+use std::fs::Metadata;
+use std::future::{Future, poll_fn};
+use std::io::{self, Seek, SeekFrom};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use super::buf::{Buf, MAX_BUF};
+use super::{OpenOptions, path_error, unblock, unblock_mandatory};
+use crate::blocking::BlockingResult;
+
+/// An open file, read and written on the blocking pool.
+///
+/// Open one with [`File::open`], [`File::create`] or [`File::options`].
+/// Every operation runs the std call on a helper thread (see the [module
+/// docs](super) for why), one operation at a time. With the default
+/// feature `futures-io` it implements `futures_io::AsyncRead`,
+/// `AsyncWrite` and `AsyncSeek`.
+///
+/// A write returns as soon as its bytes are copied into the file's buffer
+/// and handed to a helper thread: the *next* operation on the file (or
+/// [`flush`](File::flush)) waits for it, and fails with its error if it
+/// failed. A read asks for as many bytes as the caller's buffer holds (up
+/// to 2 MiB); bytes left over serve the next read.
+///
+/// # Dropping
+///
+/// Dropping a `File` closes it once the operation in flight, if any, is
+/// done. A write that has returned is never lost: it completes on its
+/// helper thread, even if the runtime is dropped right after (dropping the
+/// runtime waits for it). Its error is lost, though, as with std's
+/// `BufWriter`: call [`flush`](File::flush) (or
+/// [`sync_all`](File::sync_all), for durability) before dropping a file
+/// whose writes must be known to have succeeded.
+///
+/// # Examples
+///
+/// ```
+/// use runtime::fs::File;
+///
+/// runtime::block_on(async {
+///     let path = std::env::temp_dir().join(format!("file-doc-{}", std::process::id()));
+///     let mut file = File::create(&path).await?;
+///     file.write_all(b"hello, file").await?;
+///     file.flush().await?;
+///
+///     let mut file = File::open(&path).await?;
+///     let mut buf = [0; 64];
+///     let n = file.read(&mut buf).await?;
+///     assert_eq!(&buf[..n], b"hello, file");
+///     runtime::fs::remove_file(&path).await
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
+pub struct File {
+    /// The descriptor, shared with the operation in flight.
+    std: Arc<std::fs::File>,
+    /// The path it was opened with, named in its errors.
+    path: PathBuf,
+    /// Idle with the buffer, or busy with the operation that holds it.
+    state: State,
+}
+
+enum State {
+    /// No operation in flight. The buffer holds the bytes read ahead of the
+    /// caller (the OS cursor is that far ahead), or nothing.
+    Idle(Buf),
+    /// An operation on a helper thread, which hands the buffer back.
+    Busy(BlockingResult<(Op, Buf)>),
+}
+
+/// What a helper thread did, handed back with the buffer.
+enum Op {
+    /// Read into the buffer (zero bytes: the end of the file).
+    Read(io::Result<()>),
+    /// Wrote the buffer out (it comes back empty).
+    Write(io::Result<()>),
+    /// Moved the cursor, as asked by a seek to this position.
+    Seek(SeekFrom, io::Result<u64>),
+    /// Set the length to this.
+    SetLen(u64, io::Result<()>),
+}
+
+impl File {
+    pub(super) fn new(std: std::fs::File, path: PathBuf) -> File {
+        File {
+            std: Arc::new(std),
+            path,
+            state: State::Idle(Buf::default()),
+        }
+    }
+
+    /// Opens a file for reading, as [`std::fs::File::open`].
+    ///
+    /// A directory opens too (as with std, so that it can be synced); its
+    /// reads fail with `IsADirectory`.
+    ///
+    /// # Errors
+    ///
+    /// If the file cannot be opened: `cannot open PATH: REASON`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// runtime::block_on(async {
+    ///     let error = runtime::fs::File::open("/no/such/file").await.unwrap_err();
+    ///     assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
+    ///     assert!(error.to_string().starts_with("cannot open /no/such/file: "));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn open(path: impl AsRef<Path>) -> io::Result<File> {
+        let mut options = OpenOptions::new();
+        options.read(true);
+        options
+            .open_as("runtime::fs::File::open", "open", path.as_ref())
+            .await
+    }
+
+    /// Creates a file for writing, truncating it if it exists, as
+    /// [`std::fs::File::create`].
+    ///
+    /// # Errors
+    ///
+    /// If the file cannot be created: `cannot create PATH: REASON`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// runtime::block_on(async {
+    ///     let path = std::env::temp_dir().join(format!("file-create-{}", std::process::id()));
+    ///     let mut file = runtime::fs::File::create(&path).await?;
+    ///     assert_eq!(file.metadata().await?.len(), 0);
+    ///     runtime::fs::remove_file(&path).await
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn create(path: impl AsRef<Path>) -> io::Result<File> {
+        let mut options = OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        options
+            .open_as("runtime::fs::File::create", "create", path.as_ref())
+            .await
+    }
+
+    /// Options to open a file with, as [`std::fs::File::options`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// runtime::block_on(async {
+    ///     let path = std::env::temp_dir().join(format!("file-options-{}", std::process::id()));
+    ///     let mut log = runtime::fs::File::options().append(true).create(true).open(&path).await?;
+    ///     log.write_all(b"one line\n").await?;
+    ///     log.flush().await?;
+    ///     runtime::fs::remove_file(&path).await
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn options() -> OpenOptions {
+        OpenOptions::new()
+    }
+
+    /// Reads up to `buf.len()` bytes; `Ok(0)` at the end of the file (or
+    /// for an empty `buf`).
+    ///
+    /// # Errors
+    ///
+    /// If the read fails (`cannot read PATH: REASON`), or if an earlier
+    /// write failed (`cannot write PATH: REASON`).
+    ///
+    /// # Cancellation
+    ///
+    /// The read runs on its helper thread to its end; if the future is
+    /// dropped first, its bytes are kept for the next read, so none is
+    /// lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// runtime::block_on(async {
+    ///     let path = std::env::temp_dir().join(format!("file-read-{}", std::process::id()));
+    ///     runtime::fs::write(&path, "abc").await?;
+    ///     let mut file = runtime::fs::File::open(&path).await?;
+    ///     let mut two = [0; 2];
+    ///     assert_eq!(file.read(&mut two).await?, 2);
+    ///     assert_eq!(file.read(&mut two).await?, 1);
+    ///     assert_eq!(file.read(&mut two).await?, 0);
+    ///     runtime::fs::remove_file(&path).await
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_read_inner(cx, buf)).await
+    }
+
+    /// Writes up to 2 MiB of `buf`, returning how many bytes it took. It
+    /// returns once they are copied and handed to a helper thread.
+    ///
+    /// # Errors
+    ///
+    /// If the previous write failed: `cannot write PATH: REASON` (a failed
+    /// write is reported once, by the operation after it).
+    ///
+    /// # Cancellation
+    ///
+    /// If the future is dropped before it returns, none of `buf` was
+    /// taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// runtime::block_on(async {
+    ///     let path = std::env::temp_dir().join(format!("file-write-{}", std::process::id()));
+    ///     let mut file = runtime::fs::File::create(&path).await?;
+    ///     assert_eq!(file.write(b"abc").await?, 3);
+    ///     file.flush().await?;
+    ///     assert_eq!(std::fs::read(&path)?, b"abc");
+    ///     runtime::fs::remove_file(&path).await
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_write_inner(cx, buf)).await
+    }
+
+    /// Writes all of `buf`, in pieces of up to 2 MiB. It returns once the
+    /// last piece is handed to a helper thread: [`flush`](File::flush) to
+    /// wait for it.
+    ///
+    /// # Errors
+    ///
+    /// If a write failed: `cannot write PATH: REASON`.
+    ///
+    /// # Cancellation
+    ///
+    /// If the future is dropped midway, a prefix of `buf` may have been
+    /// written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// runtime::block_on(async {
+    ///     let path = std::env::temp_dir().join(format!("file-write-all-{}", std::process::id()));
+    ///     let mut file = runtime::fs::File::create(&path).await?;
+    ///     file.write_all(&vec![7; 5 << 20]).await?;
+    ///     file.flush().await?;
+    ///     assert_eq!(std::fs::metadata(&path)?.len(), 5 << 20);
+    ///     runtime::fs::remove_file(&path).await
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            let n = self.write(buf).await?;
+            buf = &buf[n..];
+        }
+        Ok(())
+    }
+
+    /// Waits for the write in flight, if any; this is how a write's error
+    /// is seen. It does not ask the OS to reach the disk: that is
+    /// [`sync_all`](File::sync_all).
+    ///
+    /// # Errors
+    ///
+    /// If the write in flight failed: `cannot write PATH: REASON`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// runtime::block_on(async {
+    ///     let mut full = runtime::fs::File::options().write(true).open("/dev/full").await?;
+    ///     full.write_all(b"no room").await?; // handed off
+    ///     let error = full.flush().await.unwrap_err();
+    ///     assert_eq!(error.to_string(), "cannot write /dev/full: No space left on device (os error 28)");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn flush(&mut self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_flush_inner(cx)).await
+    }
+
+    /// Moves the cursor, as [`std::io::Seek::seek`]; returns the new
+    /// position from the start. Bytes read ahead are accounted for, so
+    /// `SeekFrom::Current` is relative to what the caller has read.
+    ///
+    /// # Errors
+    ///
+    /// If the seek fails (`cannot seek PATH: REASON`), or an earlier write
+    /// failed.
+    ///
+    /// # Cancellation
+    ///
+    /// If the future is dropped before it returns, the cursor may or may
+    /// not have moved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::SeekFrom;
+    ///
+    /// runtime::block_on(async {
+    ///     let path = std::env::temp_dir().join(format!("file-seek-{}", std::process::id()));
+    ///     runtime::fs::write(&path, "0123456789").await?;
+    ///     let mut file = runtime::fs::File::open(&path).await?;
+    ///     assert_eq!(file.seek(SeekFrom::End(-3)).await?, 7);
+    ///     let mut rest = [0; 8];
+    ///     let n = file.read(&mut rest).await?;
+    ///     assert_eq!(&rest[..n], b"789");
+    ///     runtime::fs::remove_file(&path).await
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        poll_fn(|cx| self.poll_seek_inner(cx, pos)).await
+    }
+
+    /// Truncates or extends the file to `size` bytes, as
+    /// [`std::fs::File::set_len`]; the cursor does not move.
+    ///
+    /// # Errors
+    ///
+    /// If the file is not open for writing or the call fails (`cannot set
+    /// the length of PATH: REASON`), or an earlier write failed.
+    ///
+    /// # Cancellation
+    ///
+    /// If the future is dropped before it returns, the length may or may
+    /// not have changed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// runtime::block_on(async {
+    ///     let path = std::env::temp_dir().join(format!("file-set-len-{}", std::process::id()));
+    ///     let mut file = runtime::fs::File::create(&path).await?;
+    ///     file.write_all(b"0123456789").await?;
+    ///     file.set_len(4).await?;
+    ///     assert_eq!(file.metadata().await?.len(), 4);
+    ///     runtime::fs::remove_file(&path).await
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn set_len(&mut self, size: u64) -> io::Result<()> {
+        poll_fn(|cx| self.poll_set_len(cx, size)).await
+    }
+
+    /// Waits for the write in flight, then asks the OS to put the file's
+    /// data and metadata on the disk, as [`std::fs::File::sync_all`].
+    ///
+    /// # Errors
+    ///
+    /// If a write failed or the sync fails (`cannot sync PATH: REASON`).
+    ///
+    /// # Cancellation
+    ///
+    /// A sync that has started runs to its end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// runtime::block_on(async {
+    ///     let path = std::env::temp_dir().join(format!("file-sync-{}", std::process::id()));
+    ///     let mut file = runtime::fs::File::create(&path).await?;
+    ///     file.write_all(b"durable").await?;
+    ///     file.sync_all().await?;
+    ///     runtime::fs::remove_file(&path).await
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn sync_all(&mut self) -> io::Result<()> {
+        self.flush().await?;
+        let std = self.std.clone();
+        let synced = unblock("runtime::fs::File::sync_all", move || std.sync_all()).await;
+        synced.map_err(|e| self.error("sync", e))
+    }
+
+    /// Like [`sync_all`](File::sync_all), but the metadata only as far as
+    /// needed to read the data back, as [`std::fs::File::sync_data`].
+    ///
+    /// # Errors
+    ///
+    /// If a write failed or the sync fails (`cannot sync PATH: REASON`).
+    ///
+    /// # Cancellation
+    ///
+    /// A sync that has started runs to its end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// runtime::block_on(async {
+    ///     let path = std::env::temp_dir().join(format!("file-sync-data-{}", std::process::id()));
+    ///     let mut file = runtime::fs::File::create(&path).await?;
+    ///     file.write_all(b"data").await?;
+    ///     file.sync_data().await?;
+    ///     runtime::fs::remove_file(&path).await
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn sync_data(&mut self) -> io::Result<()> {
+        self.flush().await?;
+        let std = self.std.clone();
+        let synced = unblock("runtime::fs::File::sync_data", move || std.sync_data()).await;
+        synced.map_err(|e| self.error("sync", e))
+    }
+
+    /// The file's metadata, after the write in flight (so its length
+    /// counts every write that has returned).
+    ///
+    /// # Errors
+    ///
+    /// If a write failed, or the call fails (`cannot read metadata of PATH:
+    /// REASON`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// runtime::block_on(async {
+    ///     let path = std::env::temp_dir().join(format!("file-metadata-{}", std::process::id()));
+    ///     let mut file = runtime::fs::File::create(&path).await?;
+    ///     file.write_all(b"12345").await?;
+    ///     assert_eq!(file.metadata().await?.len(), 5);
+    ///     runtime::fs::remove_file(&path).await
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn metadata(&mut self) -> io::Result<Metadata> {
+        self.flush().await?;
+        let std = self.std.clone();
+        let metadata = unblock("runtime::fs::File::metadata", move || std.metadata()).await;
+        metadata.map_err(|e| self.error("read metadata of", e))
+    }
+
+    /// `e`, naming `op` and this file's path.
+    fn error(&self, op: &'static str, e: io::Error) -> io::Error {
+        path_error(op, &self.path, e)
+    }
+
+    /// The idle buffer.
+    fn idle(&mut self) -> &mut Buf {
+        match &mut self.state {
+            State::Idle(buf) => buf,
+            State::Busy(_) => unreachable!("the file is idle here"),
+        }
+    }
+
+    /// Lends the (idle) buffer and the descriptor to `job` on a helper
+    /// thread; a `mandatory` job runs even if the runtime is dropped first.
+    fn start<F>(&mut self, what: &str, mandatory: bool, job: F)
+    where
+        F: FnOnce(&std::fs::File, &mut Buf) -> Op + Send + 'static,
+    {
+        let mut buf = std::mem::take(self.idle());
+        let std = self.std.clone();
+        let task = move || (job(&std, &mut buf), buf);
+        self.state = State::Busy(if mandatory {
+            unblock_mandatory(what, task)
+        } else {
+            unblock(what, task)
+        });
+    }
+
+    /// Waits for the operation in flight and takes its buffer back;
+    /// `None` if the file was idle.
+    fn poll_done(&mut self, cx: &mut Context<'_>) -> Poll<Option<Op>> {
+        let State::Busy(job) = &mut self.state else {
+            return Poll::Ready(None);
+        };
+        let (op, buf) = ready!(Pin::new(job).poll(cx));
+        self.state = State::Idle(buf);
+        Poll::Ready(Some(op))
+    }
+
+    pub(super) fn poll_read_inner(
+        &mut self,
+        cx: &mut Context<'_>,
+        dst: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            match ready!(self.poll_done(cx)) {
+                // Maybe started by a read that was dropped: its bytes are
+                // the next ones all the same.
+                Some(Op::Read(Ok(()))) => return Poll::Ready(Ok(self.idle().copy_to(dst))),
+                Some(Op::Read(Err(e))) => return Poll::Ready(Err(self.error("read", e))),
+                Some(Op::Write(Err(e))) => return Poll::Ready(Err(self.error("write", e))),
+                Some(_) => continue,
+                None => {}
+            }
+            let buf = self.idle();
+            if !buf.is_empty() || dst.is_empty() {
+                return Poll::Ready(Ok(buf.copy_to(dst)));
+            }
+            let len = dst.len().min(MAX_BUF);
+            self.start("runtime::fs::File::read", false, move |file, buf| {
+                Op::Read(buf.read_from(file, len))
+            });
+        }
+    }
+
+    pub(super) fn poll_write_inner(
+        &mut self,
+        cx: &mut Context<'_>,
+        src: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            match ready!(self.poll_done(cx)) {
+                Some(Op::Write(Err(e))) => return Poll::Ready(Err(self.error("write", e))),
+                Some(_) => continue,
+                None => {}
+            }
+            if src.is_empty() {
+                return Poll::Ready(Ok(0));
+            }
+            let buf = self.idle();
+            // Bytes read ahead are the caller's to read still: write
+            // where the caller is, not where the OS cursor went.
+            let behind = buf.discard();
+            let n = buf.copy_from(src, MAX_BUF);
+            self.start("runtime::fs::File::write", true, move |file, buf| {
+                let written = rewind(file, behind).and_then(|()| buf.write_to(file));
+                buf.discard(); // empty even if the rewind failed
+                Op::Write(written)
+            });
+            return Poll::Ready(Ok(n));
+        }
+    }
+
+    pub(super) fn poll_flush_inner(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            match ready!(self.poll_done(cx)) {
+                Some(Op::Write(Err(e))) => return Poll::Ready(Err(self.error("write", e))),
+                Some(_) => continue,
+                None => return Poll::Ready(Ok(())),
+            }
+        }
+    }
+
+    pub(super) fn poll_seek_inner(
+        &mut self,
+        cx: &mut Context<'_>,
+        pos: SeekFrom,
+    ) -> Poll<io::Result<u64>> {
+        loop {
+            match ready!(self.poll_done(cx)) {
+                // Ours (or a dropped seek's to the same place: the same).
+                Some(Op::Seek(asked, result)) if asked == pos => {
+                    return Poll::Ready(result.map_err(|e| self.error("seek", e)));
+                }
+                Some(Op::Write(Err(e))) => return Poll::Ready(Err(self.error("write", e))),
+                Some(_) => continue,
+                None => {}
+            }
+            let behind = self.idle().discard();
+            self.start("runtime::fs::File::seek", false, move |file, _| {
+                let moved = match pos {
+                    // Relative to the caller's position: `behind` back
+                    // from the OS cursor.
+                    SeekFrom::Current(n) => match n.checked_sub(behind as i64) {
+                        Some(n) => (&*file).seek(SeekFrom::Current(n)),
+                        None => rewind(file, behind).and_then(|()| (&*file).seek(pos)),
+                    },
+                    _ => (&*file).seek(pos),
+                };
+                Op::Seek(pos, moved)
+            });
+        }
+    }
+
+    fn poll_set_len(&mut self, cx: &mut Context<'_>, size: u64) -> Poll<io::Result<()>> {
+        loop {
+            match ready!(self.poll_done(cx)) {
+                Some(Op::SetLen(asked, result)) if asked == size => {
+                    return Poll::Ready(result.map_err(|e| self.error("set the length of", e)));
+                }
+                Some(Op::Write(Err(e))) => return Poll::Ready(Err(self.error("write", e))),
+                Some(_) => continue,
+                None => {}
+            }
+            // Bytes read ahead may be cut off: read them again afterwards.
+            let behind = self.idle().discard();
+            self.start("runtime::fs::File::set_len", false, move |file, _| {
+                Op::SetLen(size, rewind(file, behind).and_then(|()| file.set_len(size)))
+            });
+        }
+    }
+}
+
+/// Moves the OS cursor `behind` bytes back, to the caller's position.
+fn rewind(mut file: &std::fs::File, behind: usize) -> io::Result<()> {
+    if behind > 0 {
+        file.seek(SeekFrom::Current(-(behind as i64)))?;
+    }
+    Ok(())
+}
+
+impl AsFd for File {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.std.as_fd()
+    }
+}
+
+impl fmt::Debug for File {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("File");
+        s.field("path", &self.path);
+        match &self.state {
+            State::Idle(buf) => s.field("read_ahead", &buf.len()),
+            State::Busy(_) => s.field("busy", &true),
+        };
+        s.finish()
+    }
+}
