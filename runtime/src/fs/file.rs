@@ -7,7 +7,7 @@ use std::fmt;
 use std::fs::Metadata;
 use std::future::{Future, poll_fn};
 use std::io::{self, Seek, SeekFrom};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -150,6 +150,28 @@ impl File {
         options
             .open_as("runtime::fs::File::create", "create", path.as_ref())
             .await
+    }
+
+    /// Wraps a std file, or any descriptor held as one (a duplicate of
+    /// stdout, say), to use it here. With no path to name, its errors name
+    /// its descriptor: `cannot write fd 7: REASON`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::fd::AsFd;
+    ///
+    /// runtime::block_on(async {
+    ///     let stdout = std::io::stdout().as_fd().try_clone_to_owned()?;
+    ///     let mut out = runtime::fs::File::from_std(std::fs::File::from(stdout));
+    ///     out.write_all(b"to stdout, from a helper thread\n").await?;
+    ///     out.flush().await
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn from_std(std: std::fs::File) -> File {
+        let name = format!("fd {}", std.as_raw_fd());
+        File::new(std, PathBuf::from(name))
     }
 
     /// Options to open a file with, as [`std::fs::File::options`].
