@@ -169,3 +169,7 @@ pub use runtime::{Builder, Runtime, block_on, spawn, spawn_blocking, stats};
 pub use stats::Stats;
 
 pub use blocking::{KEEP_ALIVE as BLOCKING_KEEP_ALIVE, MAX_THREADS as MAX_BLOCKING_THREADS};
+
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+pub use runtime_macros::{main, test};
