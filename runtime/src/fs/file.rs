@@ -31,6 +31,17 @@ use crate::blocking::BlockingResult;
 /// failed. A read asks for as many bytes as the caller's buffer holds (up
 /// to 2 MiB); bytes left over serve the next read.
 ///
+/// # Reading ahead
+///
+/// On a regular file, a read whose bytes the caller took whole starts the
+/// next read at once, of the same size, so that reading a file in order
+/// overlaps with what the caller does between reads (copying to another
+/// file, say). The descriptor's OS cursor is then ahead of the caller's
+/// position; seeks, writes and [`set_len`](File::set_len) account for it.
+/// A pipe or a terminal wrapped with [`from_std`](File::from_std) is never
+/// read ahead: that could wait forever, or take input meant for another
+/// reader.
+///
 /// # Dropping
 ///
 /// Dropping a `File` closes it once the operation in flight, if any, is
@@ -67,6 +78,10 @@ pub struct File {
     path: PathBuf,
     /// Idle with the buffer, or busy with the operation that holds it.
     state: State,
+    /// A regular file: a read that the caller took whole starts the next
+    /// one at once (not a pipe or a terminal, where reading ahead could
+    /// wait forever, or take input meant for someone else).
+    read_ahead: bool,
 }
 
 enum State {
@@ -79,8 +94,9 @@ enum State {
 
 /// What a helper thread did, handed back with the buffer.
 enum Op {
-    /// Read into the buffer (zero bytes: the end of the file).
-    Read(io::Result<()>),
+    /// Read into the buffer, asked for this many bytes (zero read: the
+    /// end of the file).
+    Read(usize, io::Result<()>),
     /// Wrote the buffer out (it comes back empty).
     Write(io::Result<()>),
     /// Moved the cursor, as asked by a seek to this position.
@@ -90,11 +106,12 @@ enum Op {
 }
 
 impl File {
-    pub(super) fn new(std: std::fs::File, path: PathBuf) -> File {
+    pub(super) fn new(std: std::fs::File, path: PathBuf, read_ahead: bool) -> File {
         File {
             std: Arc::new(std),
             path,
             state: State::Idle(Buf::default()),
+            read_ahead,
         }
     }
 
@@ -171,7 +188,9 @@ impl File {
     /// ```
     pub fn from_std(std: std::fs::File) -> File {
         let name = format!("fd {}", std.as_raw_fd());
-        File::new(std, PathBuf::from(name))
+        // `fstat` does not wait for a disk: fine on this thread.
+        let regular = std.metadata().is_ok_and(|m| m.is_file());
+        File::new(std, PathBuf::from(name), regular)
     }
 
     /// Options to open a file with, as [`std::fs::File::options`].
@@ -512,10 +531,21 @@ impl File {
     ) -> Poll<io::Result<usize>> {
         loop {
             match ready!(self.poll_done(cx)) {
-                // Maybe started by a read that was dropped: its bytes are
-                // the next ones all the same.
-                Some(Op::Read(Ok(()))) => return Poll::Ready(Ok(self.idle().copy_to(dst))),
-                Some(Op::Read(Err(e))) => return Poll::Ready(Err(self.error("read", e))),
+                // Maybe started by a read that was dropped, or read
+                // ahead: its bytes are the next ones all the same.
+                Some(Op::Read(asked, Ok(()))) => {
+                    let buf = self.idle();
+                    let full = asked > 0 && buf.len() == asked;
+                    let n = buf.copy_to(dst);
+                    if full && buf.is_empty() && self.read_ahead {
+                        // Read in order, whole: fetch the next piece, as
+                        // large as this caller asks for, while it works
+                        // on this one.
+                        self.start_read(dst.len().min(MAX_BUF));
+                    }
+                    return Poll::Ready(Ok(n));
+                }
+                Some(Op::Read(_, Err(e))) => return Poll::Ready(Err(self.error("read", e))),
                 Some(Op::Write(Err(e))) => return Poll::Ready(Err(self.error("write", e))),
                 Some(_) => continue,
                 None => {}
@@ -524,11 +554,15 @@ impl File {
             if !buf.is_empty() || dst.is_empty() {
                 return Poll::Ready(Ok(buf.copy_to(dst)));
             }
-            let len = dst.len().min(MAX_BUF);
-            self.start("runtime::fs::File::read", false, move |file, buf| {
-                Op::Read(buf.read_from(file, len))
-            });
+            self.start_read(dst.len().min(MAX_BUF));
         }
+    }
+
+    /// Starts a read of up to `len` bytes into the (idle, empty) buffer.
+    fn start_read(&mut self, len: usize) {
+        self.start("runtime::fs::File::read", false, move |file, buf| {
+            Op::Read(len, buf.read_from(file, len))
+        });
     }
 
     pub(super) fn poll_write_inner(

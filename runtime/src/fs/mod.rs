@@ -37,7 +37,8 @@
 //! thread; the next operation (or [`File::flush`]) waits for that write and
 //! reports its error, if any. A read fills the buffer with up to as many
 //! bytes as the caller asked for and copies them out; bytes left over serve
-//! the next read. This is how `tokio::fs` and async-fs work too; the price
+//! the next read, and on a regular file read in order the next read starts
+//! as soon as the caller has the bytes of the last (reading ahead). This is how `tokio::fs` and async-fs work too; the price
 //! is a copy of the bytes on each side and a thread hop per operation, so
 //! use large buffers (the module's `fs-copy` benchmark copies through
 //! 256 KiB ones).

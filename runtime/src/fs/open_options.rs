@@ -227,9 +227,16 @@ impl OpenOptions {
         path: &Path,
     ) -> io::Result<File> {
         let (options, path) = (self.0.clone(), path.to_owned());
-        let (opened, path) = unblock(what, move || (options.open(&path), path)).await;
+        let (opened, path) = unblock(what, move || {
+            let opened = options.open(&path).map(|file| {
+                let regular = file.metadata().is_ok_and(|m| m.is_file());
+                (file, regular)
+            });
+            (opened, path)
+        })
+        .await;
         match opened {
-            Ok(file) => Ok(File::new(file, path)),
+            Ok((file, regular)) => Ok(File::new(file, path, regular)),
             Err(e) => Err(path_error(op, &path, e)),
         }
     }
