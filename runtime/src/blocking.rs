@@ -20,7 +20,7 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::Duration;
 
@@ -263,6 +263,29 @@ impl<T> Future for BlockingResult<T> {
                 }
                 Poll::Pending
             }
+        }
+    }
+}
+
+impl<T> BlockingResult<T> {
+    /// Blocks this thread until the job is done: for a job on a helper
+    /// thread that must follow another (which is ahead of it in the FIFO
+    /// queue, so already taken by a thread: this cannot wait for a job
+    /// that waits for a free thread).
+    pub(crate) fn wait(mut self) -> T {
+        struct Unpark(thread::Thread);
+        impl Wake for Unpark {
+            fn wake(self: Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        let waker = Waker::from(Arc::new(Unpark(thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            if let Poll::Ready(value) = Pin::new(&mut self).poll(&mut cx) {
+                return value;
+            }
+            thread::park();
         }
     }
 }

@@ -526,3 +526,82 @@ fn a_regular_file_is_read_ahead_and_a_pipe_is_not() {
         Ok(())
     });
 }
+
+#[test]
+fn many_small_writes_are_staged_behind_the_one_in_flight() {
+    const WRITES: usize = 5_000;
+    watchdog(30, || {
+        let dir = TempDir::new("fs-staged");
+        let path = dir.join("data");
+        let rt = runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let mut file = File::create(&path).await?;
+            for i in 0..WRITES {
+                // Each returns at once: handed off, or staged.
+                file.write_all(format!("{i:05}\n").as_bytes()).await?;
+            }
+            // Dropped unflushed, with bytes staged, most likely.
+            drop(file);
+            io::Result::Ok(())
+        })
+        .unwrap();
+        drop(rt);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), WRITES, "every write, in order");
+        assert!(
+            lines
+                .iter()
+                .enumerate()
+                .all(|(i, l)| *l == format!("{i:05}"))
+        );
+    });
+}
+
+#[test]
+fn bytes_staged_behind_a_failed_write_fail_with_it() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    bounded(10, || async {
+        let full = Path::new("/dev/full");
+        let mut file = OpenOptions::new().write(true).open(full).await?;
+        let mut reported = None;
+        for _ in 0..100 {
+            // Handed off or staged; or the first write's error, seen by
+            // one of the writes after it.
+            if let Err(e) = file.write_all(&[0; 4096]).await {
+                reported = Some(e);
+                break;
+            }
+        }
+        let e = match reported {
+            Some(e) => e,
+            None => file.flush().await.unwrap_err(),
+        };
+        assert_eq!(e.kind(), ErrorKind::StorageFull);
+        assert_names(&e, "write", full);
+        // Reported once; the staged bytes went with it.
+        file.flush().await?;
+        Ok(())
+    });
+}
+
+#[test]
+fn a_file_dropped_outside_a_runtime_still_writes_what_it_staged() {
+    watchdog(30, || {
+        let dir = TempDir::new("fs-dropped-outside");
+        let path = dir.join("data");
+        let data = pattern(6 << 20);
+        let file = runtime::block_on(async {
+            let mut file = File::create(&path).await?;
+            file.write_all(&data).await?;
+            io::Result::Ok(file)
+        })
+        .unwrap();
+        // The runtime is gone; the writes it took all reach the file once
+        // the File is dropped here.
+        drop(file);
+        assert!(std::fs::read(&path).unwrap() == data);
+    });
+}

@@ -49,6 +49,16 @@ impl Buf {
         n
     }
 
+    /// Adds up to `max - self.len()` bytes of `src` after the bytes in
+    /// it; returns how many.
+    pub(super) fn append(&mut self, src: &[u8], max: usize) -> usize {
+        let n = src.len().min(max.saturating_sub(self.len()));
+        self.ensure(self.end + n);
+        self.bytes[self.end..self.end + n].copy_from_slice(&src[..n]);
+        self.end += n;
+        n
+    }
+
     /// Forgets the bytes read ahead; returns how many, which is how far
     /// the file's cursor is ahead of the caller's position.
     pub(super) fn discard(&mut self) -> usize {
@@ -105,6 +115,17 @@ mod tests {
         assert_eq!(buf.copy_to(&mut out), 2);
         assert_eq!(&out[..2], b"lo");
         assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn appended_bytes_follow_those_in_it_up_to_the_limit() {
+        let mut buf = Buf::default();
+        assert_eq!(buf.append(b"abc", 5), 3);
+        assert_eq!(buf.append(b"defg", 5), 2);
+        assert_eq!(buf.append(b"h", 5), 0);
+        let mut out = [0; 8];
+        assert_eq!(buf.copy_to(&mut out), 5);
+        assert_eq!(&out[..5], b"abcde");
     }
 
     #[test]

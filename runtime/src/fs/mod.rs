@@ -17,9 +17,9 @@
 //! thread. (Linux's io_uring can read files asynchronously; this runtime
 //! does not use it.)
 //!
-//! # A buffer handed back and forth
+//! # Buffers handed back and forth
 //!
-//! A [`File`] owns one buffer, and at any moment either holds it (idle) or
+//! A [`File`] owns a buffer, and at any moment either holds it (idle) or
 //! has lent it, with a clone of the descriptor, to the one operation in
 //! flight on a helper thread, which hands it back with its result:
 //!
@@ -27,21 +27,26 @@
 //!  File { state: Idle(buf) } ──read──► Busy: a thread reads into buf ──► Idle(buf full)
 //!        ▲                                                                 │ copy to the caller
 //!        │                                                                 ▼
-//!        └──── Idle(buf) ◄── the next call waits ◄── Busy: a thread writes buf
-//!                            for it here            ▲
-//!                                                   └── write: copy the caller's bytes into buf,
-//!                                                       hand it off, return at once
+//!        └──── Idle(buf) ◄── the next call waits ◄── Busy: a thread writes buf,
+//!                            for it here            ▲     then what was staged meanwhile
+//!                                                   │
+//!                    write: copy the caller's bytes ┘ into buf, hand it off, return at once;
+//!                    while a write is in flight, copy them into a second, staging buffer
 //! ```
 //!
-//! A write returns as soon as its bytes are in the buffer and handed to a
-//! thread; the next operation (or [`File::flush`]) waits for that write and
-//! reports its error, if any. A read fills the buffer with up to as many
-//! bytes as the caller asked for and copies them out; bytes left over serve
-//! the next read, and on a regular file read in order the next read starts
-//! as soon as the caller has the bytes of the last (reading ahead). This is how `tokio::fs` and async-fs work too; the price
-//! is a copy of the bytes on each side and a thread hop per operation, so
-//! use large buffers (the module's `fs-copy` benchmark copies through
-//! 256 KiB ones).
+//! A write returns as soon as its bytes are in a buffer of the file's:
+//! handed to a thread, or staged behind the write in flight, which takes
+//! them when it is done with its own (on its thread: no trip back). The
+//! next operation other than a write (or [`File::flush`]) waits for the
+//! writes and reports their error, if any. A read fills the buffer with up
+//! to as many bytes as the caller asked for and copies them out; bytes
+//! left over serve the next read, and on a regular file read in order the
+//! next read starts as soon as the caller has the bytes of the last
+//! (reading ahead). This is how `tokio::fs` and async-fs work too (tokio
+//! without the staging and the reading ahead); the price is a copy of the
+//! bytes on each side and a thread hop per operation, so use large
+//! buffers: copying a file through 256 KiB ones (the `fs-copy` benchmark)
+//! runs about as fast as `std::io::copy`.
 //!
 //! # Errors name their path
 //!
@@ -118,6 +123,16 @@ where
     T: Send + 'static,
 {
     context::current(what).blocking.run_mandatory(f)
+}
+
+/// Runs `f`, which must run, on the current runtime's blocking pool
+/// (whose drop waits for it), or here and now outside a runtime (where no
+/// event loop waits on this thread).
+fn run_mandatory(f: impl FnOnce() + Send + 'static) {
+    match context::try_current() {
+        Some(core) => drop(core.blocking.run_mandatory(f)),
+        None => f(),
+    }
 }
 
 /// std's error `source`, with what was being done and to which path: its

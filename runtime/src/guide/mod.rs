@@ -77,7 +77,7 @@
 //! | `time/mod.rs`, `time/sleep.rs`, `time/timeout.rs`, `time/interval.rs` | [`Sleep`](crate::time::Sleep), [`timeout`](crate::time::timeout), [`interval`](crate::time::interval) | 5 |
 //! | `sys.rs` | the system calls std lacks, through `rustix` | 6 |
 //! | `net/resolve.rs`, `blocking.rs` | [`lookup_host`](crate::net::lookup_host), [`spawn_blocking`](crate::spawn_blocking) | 2, 6 |
-//! | `fs/` (`mod.rs`, `file.rs`, `buf.rs`, `read_dir.rs`, `open_options.rs`, `ops.rs`, `futures_io.rs`) | [`fs`](crate::fs): why files go to the blocking pool, a `File`'s buffer handed back and forth | the module docs |
+//! | `fs/` (`mod.rs`, `file/mod.rs`, `file/machine.rs`, `buf.rs`, `read_dir.rs`, `open_options.rs`, `ops.rs`, `futures_io.rs`) | [`fs`](crate::fs): why files go to the blocking pool, a `File`'s buffer handed back and forth | the module docs |
 //! | `sync/` (`waiters.rs`, `mpsc/`, `mutex.rs`, `semaphore.rs`, `notify.rs`, `oneshot.rs`, `broadcast/`, `block.rs`) | [`sync`](crate::sync): the waiter list and the primitives built on it | 8 |
 //!
 //! Beside the runtime, `runtime-macros/src/` holds `#[runtime::main]` and

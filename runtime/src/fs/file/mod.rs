@@ -1,21 +1,23 @@
 //! [`File`]: an open file whose operations run on the blocking pool, one at
-//! a time, with one buffer ([`Buf`], `buf.rs`) lent to each and handed back.
-//! The `futures-io` traits are in `futures_io.rs`, the opening options in
-//! `open_options.rs`.
+//! a time: its public face. How an operation is started, staged behind a
+//! write or waited for is `machine.rs`; the buffer lent to each is `Buf`
+//! (`../buf.rs`); the `futures-io` traits are in `../futures_io.rs`, the
+//! opening options in `../open_options.rs`.
 
 use std::fmt;
 use std::fs::Metadata;
-use std::future::{Future, poll_fn};
-use std::io::{self, Seek, SeekFrom};
+use std::future::poll_fn;
+use std::io::{self, SeekFrom};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, ready};
+use std::sync::{Arc, Mutex};
 
-use super::buf::{Buf, MAX_BUF};
-use super::{OpenOptions, path_error, unblock, unblock_mandatory};
-use crate::blocking::BlockingResult;
+use super::buf::Buf;
+use super::{OpenOptions, unblock};
+
+mod machine;
+
+use machine::{State, lock};
 
 /// An open file, read and written on the blocking pool.
 ///
@@ -25,11 +27,16 @@ use crate::blocking::BlockingResult;
 /// feature `futures-io` it implements `futures_io::AsyncRead`,
 /// `AsyncWrite` and `AsyncSeek`.
 ///
-/// A write returns as soon as its bytes are copied into the file's buffer
-/// and handed to a helper thread: the *next* operation on the file (or
-/// [`flush`](File::flush)) waits for it, and fails with its error if it
-/// failed. A read asks for as many bytes as the caller's buffer holds (up
-/// to 2 MiB); bytes left over serve the next read.
+/// A write returns as soon as its bytes are copied into a buffer of the
+/// file's: handed to a helper thread, or, while a write is in flight,
+/// staged behind it (up to 2 MiB), to be written by the same thread as
+/// soon as it is done. The next operation on the file other than a write
+/// (or [`flush`](File::flush)) waits for the writes, and fails with their
+/// error if one failed (the bytes staged behind a failed write are
+/// dropped with it). A read asks for as many bytes as the caller's buffer
+/// holds (up to 2 MiB); bytes left over serve the next read. A file holds
+/// two buffers at most, each as large as the largest write or read asked
+/// of it (up to 2 MiB).
 ///
 /// # Reading ahead
 ///
@@ -45,9 +52,10 @@ use crate::blocking::BlockingResult;
 /// # Dropping
 ///
 /// Dropping a `File` closes it once the operation in flight, if any, is
-/// done. A write that has returned is never lost: it completes on its
-/// helper thread, even if the runtime is dropped right after (dropping the
-/// runtime waits for it). Its error is lost, though, as with std's
+/// done. A write that has returned is never lost: it completes on a
+/// helper thread (staged bytes too), even if the runtime is dropped right
+/// after (dropping the runtime waits for it; outside a runtime, the drop
+/// writes the staged bytes itself). Its error is lost, though, as with std's
 /// `BufWriter`: call [`flush`](File::flush) (or
 /// [`sync_all`](File::sync_all), for durability) before dropping a file
 /// whose writes must be known to have succeeded.
@@ -78,31 +86,15 @@ pub struct File {
     path: PathBuf,
     /// Idle with the buffer, or busy with the operation that holds it.
     state: State,
+    /// Bytes written while a write was in flight (at most [`MAX_BUF`]),
+    /// shared with it: the write takes them as soon as it is done with its
+    /// own, on its helper thread, without a trip back to this one. Empty
+    /// when no write is in flight (once its result is taken).
+    staged: Arc<Mutex<Buf>>,
     /// A regular file: a read that the caller took whole starts the next
     /// one at once (not a pipe or a terminal, where reading ahead could
     /// wait forever, or take input meant for someone else).
     read_ahead: bool,
-}
-
-enum State {
-    /// No operation in flight. The buffer holds the bytes read ahead of the
-    /// caller (the OS cursor is that far ahead), or nothing.
-    Idle(Buf),
-    /// An operation on a helper thread, which hands the buffer back.
-    Busy(BlockingResult<(Op, Buf)>),
-}
-
-/// What a helper thread did, handed back with the buffer.
-enum Op {
-    /// Read into the buffer, asked for this many bytes (zero read: the
-    /// end of the file).
-    Read(usize, io::Result<()>),
-    /// Wrote the buffer out (it comes back empty).
-    Write(io::Result<()>),
-    /// Moved the cursor, as asked by a seek to this position.
-    Seek(SeekFrom, io::Result<u64>),
-    /// Set the length to this.
-    SetLen(u64, io::Result<()>),
 }
 
 impl File {
@@ -111,6 +103,7 @@ impl File {
             std: Arc::new(std),
             path,
             state: State::Idle(Buf::default()),
+            staged: Arc::default(),
             read_ahead,
         }
     }
@@ -245,12 +238,14 @@ impl File {
     }
 
     /// Writes up to 2 MiB of `buf`, returning how many bytes it took. It
-    /// returns once they are copied and handed to a helper thread.
+    /// returns once they are copied and handed to a helper thread, or
+    /// staged behind the write in flight (then it waits only if 2 MiB are
+    /// staged already).
     ///
     /// # Errors
     ///
-    /// If the previous write failed: `cannot write PATH: REASON` (a failed
-    /// write is reported once, by the operation after it).
+    /// If an earlier write failed: `cannot write PATH: REASON` (a failed
+    /// write is reported once, by an operation after it).
     ///
     /// # Cancellation
     ///
@@ -275,8 +270,8 @@ impl File {
     }
 
     /// Writes all of `buf`, in pieces of up to 2 MiB. It returns once the
-    /// last piece is handed to a helper thread: [`flush`](File::flush) to
-    /// wait for it.
+    /// last piece is handed to a helper thread or staged:
+    /// [`flush`](File::flush) to wait for it.
     ///
     /// # Errors
     ///
@@ -308,8 +303,8 @@ impl File {
         Ok(())
     }
 
-    /// Waits for the write in flight, if any; this is how a write's error
-    /// is seen. It does not ask the OS to reach the disk: that is
+    /// Waits for the writes in flight and staged, if any; this is how a
+    /// write's error is seen. It does not ask the OS to reach the disk: that is
     /// [`sync_all`](File::sync_all).
     ///
     /// # Errors
@@ -483,182 +478,6 @@ impl File {
         let metadata = unblock("runtime::fs::File::metadata", move || std.metadata()).await;
         metadata.map_err(|e| self.error("read metadata of", e))
     }
-
-    /// `e`, naming `op` and this file's path.
-    fn error(&self, op: &'static str, e: io::Error) -> io::Error {
-        path_error(op, &self.path, e)
-    }
-
-    /// The idle buffer.
-    fn idle(&mut self) -> &mut Buf {
-        match &mut self.state {
-            State::Idle(buf) => buf,
-            State::Busy(_) => unreachable!("the file is idle here"),
-        }
-    }
-
-    /// Lends the (idle) buffer and the descriptor to `job` on a helper
-    /// thread; a `mandatory` job runs even if the runtime is dropped first.
-    fn start<F>(&mut self, what: &str, mandatory: bool, job: F)
-    where
-        F: FnOnce(&std::fs::File, &mut Buf) -> Op + Send + 'static,
-    {
-        let mut buf = std::mem::take(self.idle());
-        let std = self.std.clone();
-        let task = move || (job(&std, &mut buf), buf);
-        self.state = State::Busy(if mandatory {
-            unblock_mandatory(what, task)
-        } else {
-            unblock(what, task)
-        });
-    }
-
-    /// Waits for the operation in flight and takes its buffer back;
-    /// `None` if the file was idle.
-    fn poll_done(&mut self, cx: &mut Context<'_>) -> Poll<Option<Op>> {
-        let State::Busy(job) = &mut self.state else {
-            return Poll::Ready(None);
-        };
-        let (op, buf) = ready!(Pin::new(job).poll(cx));
-        self.state = State::Idle(buf);
-        Poll::Ready(Some(op))
-    }
-
-    pub(super) fn poll_read_inner(
-        &mut self,
-        cx: &mut Context<'_>,
-        dst: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        loop {
-            match ready!(self.poll_done(cx)) {
-                // Maybe started by a read that was dropped, or read
-                // ahead: its bytes are the next ones all the same.
-                Some(Op::Read(asked, Ok(()))) => {
-                    let buf = self.idle();
-                    let full = asked > 0 && buf.len() == asked;
-                    let n = buf.copy_to(dst);
-                    if full && buf.is_empty() && self.read_ahead {
-                        // Read in order, whole: fetch the next piece, as
-                        // large as this caller asks for, while it works
-                        // on this one.
-                        self.start_read(dst.len().min(MAX_BUF));
-                    }
-                    return Poll::Ready(Ok(n));
-                }
-                Some(Op::Read(_, Err(e))) => return Poll::Ready(Err(self.error("read", e))),
-                Some(Op::Write(Err(e))) => return Poll::Ready(Err(self.error("write", e))),
-                Some(_) => continue,
-                None => {}
-            }
-            let buf = self.idle();
-            if !buf.is_empty() || dst.is_empty() {
-                return Poll::Ready(Ok(buf.copy_to(dst)));
-            }
-            self.start_read(dst.len().min(MAX_BUF));
-        }
-    }
-
-    /// Starts a read of up to `len` bytes into the (idle, empty) buffer.
-    fn start_read(&mut self, len: usize) {
-        self.start("runtime::fs::File::read", false, move |file, buf| {
-            Op::Read(len, buf.read_from(file, len))
-        });
-    }
-
-    pub(super) fn poll_write_inner(
-        &mut self,
-        cx: &mut Context<'_>,
-        src: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        loop {
-            match ready!(self.poll_done(cx)) {
-                Some(Op::Write(Err(e))) => return Poll::Ready(Err(self.error("write", e))),
-                Some(_) => continue,
-                None => {}
-            }
-            if src.is_empty() {
-                return Poll::Ready(Ok(0));
-            }
-            let buf = self.idle();
-            // Bytes read ahead are the caller's to read still: write
-            // where the caller is, not where the OS cursor went.
-            let behind = buf.discard();
-            let n = buf.copy_from(src, MAX_BUF);
-            self.start("runtime::fs::File::write", true, move |file, buf| {
-                let written = rewind(file, behind).and_then(|()| buf.write_to(file));
-                buf.discard(); // empty even if the rewind failed
-                Op::Write(written)
-            });
-            return Poll::Ready(Ok(n));
-        }
-    }
-
-    pub(super) fn poll_flush_inner(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        loop {
-            match ready!(self.poll_done(cx)) {
-                Some(Op::Write(Err(e))) => return Poll::Ready(Err(self.error("write", e))),
-                Some(_) => continue,
-                None => return Poll::Ready(Ok(())),
-            }
-        }
-    }
-
-    pub(super) fn poll_seek_inner(
-        &mut self,
-        cx: &mut Context<'_>,
-        pos: SeekFrom,
-    ) -> Poll<io::Result<u64>> {
-        loop {
-            match ready!(self.poll_done(cx)) {
-                // Ours (or a dropped seek's to the same place: the same).
-                Some(Op::Seek(asked, result)) if asked == pos => {
-                    return Poll::Ready(result.map_err(|e| self.error("seek", e)));
-                }
-                Some(Op::Write(Err(e))) => return Poll::Ready(Err(self.error("write", e))),
-                Some(_) => continue,
-                None => {}
-            }
-            let behind = self.idle().discard();
-            self.start("runtime::fs::File::seek", false, move |file, _| {
-                let moved = match pos {
-                    // Relative to the caller's position: `behind` back
-                    // from the OS cursor.
-                    SeekFrom::Current(n) => match n.checked_sub(behind as i64) {
-                        Some(n) => (&*file).seek(SeekFrom::Current(n)),
-                        None => rewind(file, behind).and_then(|()| (&*file).seek(pos)),
-                    },
-                    _ => (&*file).seek(pos),
-                };
-                Op::Seek(pos, moved)
-            });
-        }
-    }
-
-    fn poll_set_len(&mut self, cx: &mut Context<'_>, size: u64) -> Poll<io::Result<()>> {
-        loop {
-            match ready!(self.poll_done(cx)) {
-                Some(Op::SetLen(asked, result)) if asked == size => {
-                    return Poll::Ready(result.map_err(|e| self.error("set the length of", e)));
-                }
-                Some(Op::Write(Err(e))) => return Poll::Ready(Err(self.error("write", e))),
-                Some(_) => continue,
-                None => {}
-            }
-            // Bytes read ahead may be cut off: read them again afterwards.
-            let behind = self.idle().discard();
-            self.start("runtime::fs::File::set_len", false, move |file, _| {
-                Op::SetLen(size, rewind(file, behind).and_then(|()| file.set_len(size)))
-            });
-        }
-    }
-}
-
-/// Moves the OS cursor `behind` bytes back, to the caller's position.
-fn rewind(mut file: &std::fs::File, behind: usize) -> io::Result<()> {
-    if behind > 0 {
-        file.seek(SeekFrom::Current(-(behind as i64)))?;
-    }
-    Ok(())
 }
 
 impl AsFd for File {
@@ -673,8 +492,8 @@ impl fmt::Debug for File {
         s.field("path", &self.path);
         match &self.state {
             State::Idle(buf) => s.field("read_ahead", &buf.len()),
-            State::Busy(_) => s.field("busy", &true),
+            State::Busy { write, .. } => s.field("busy", &true).field("writing", write),
         };
-        s.finish()
+        s.field("staged", &lock(&self.staged).len()).finish()
     }
 }
