@@ -268,6 +268,21 @@ impl<T> Future for BlockingResult<T> {
 }
 
 impl<T> BlockingResult<T> {
+    /// The result if the job is done, without leaving a waker: for a
+    /// caller that will not wait for it now (and so wants no wake-up
+    /// when it ends).
+    pub(crate) fn try_take(&mut self) -> Option<T> {
+        let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        match slot.result.take() {
+            Some(Ok(value)) => Some(value),
+            Some(Err(payload)) => {
+                drop(slot);
+                resume_panic(payload)
+            }
+            None => None,
+        }
+    }
+
     /// Blocks this thread until the job is done: for a job on a helper
     /// thread that must follow another (which is ahead of it in the FIFO
     /// queue, so already taken by a thread: this cannot wait for a job

@@ -185,23 +185,27 @@ impl File {
     ) -> Poll<io::Result<usize>> {
         loop {
             // A write in flight: stage the bytes behind it, rather than
-            // wait, while there is room.
+            // wait, while there is room. Its end is looked for without
+            // leaving a waker: a wake-up per write, for a task that waits
+            // for something else meanwhile, would cost a trip through the
+            // reactor each.
             if let State::Busy { job, write: true } = &mut self.state {
-                match Pin::new(job).poll(cx) {
-                    Poll::Ready((op, buf)) => {
-                        if let Op::Write(Err(e)) = self.done(op, buf) {
-                            return Poll::Ready(Err(self.error("write", e)));
-                        }
-                        continue;
+                if let Some((op, buf)) = job.try_take() {
+                    if let Op::Write(Err(e)) = self.done(op, buf) {
+                        return Poll::Ready(Err(self.error("write", e)));
                     }
-                    Poll::Pending => {
-                        let n = lock(&self.staged).append(src, MAX_BUF);
-                        if n > 0 || src.is_empty() {
-                            return Poll::Ready(Ok(n));
-                        }
-                        return Poll::Pending; // staging is full: the write wakes us
-                    }
+                    continue;
                 }
+                let n = lock(&self.staged).append(src, MAX_BUF);
+                if n > 0 || src.is_empty() {
+                    return Poll::Ready(Ok(n));
+                }
+                // Staging is full: wait for the write (its thread takes
+                // what is staged before it ends).
+                if let Some(Op::Write(Err(e))) = ready!(self.poll_done(cx)) {
+                    return Poll::Ready(Err(self.error("write", e)));
+                }
+                continue;
             }
             match ready!(self.poll_done(cx)) {
                 Some(Op::Write(Err(e))) => return Poll::Ready(Err(self.error("write", e))),
