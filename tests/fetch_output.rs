@@ -92,7 +92,7 @@ fn a_write_error_fails_its_url_and_removes_its_part() {
         let part = dir.path().join(".1.part");
         assert!(
             run.line_for(&big).contains(&format!(
-                " error: writing {}: File too large",
+                " error: cannot write {}: File too large",
                 part.display()
             )),
             "{run}"

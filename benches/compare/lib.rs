@@ -6,6 +6,7 @@
 
 #![warn(missing_docs, rust_2018_idioms)]
 
+pub mod fs_copy;
 pub mod keepalive;
 pub mod keepalive_tls;
 pub mod measure;

@@ -34,6 +34,10 @@
 //! against a port that offers TLS 1.2 only (a longer handshake: two round
 //! trips, and the server speaks last).
 //!
+//! `fs-copy` (`fs_copy_rows.rs`) copies a 1 GiB file through
+//! `runtime::fs::File` against `std::io::copy` and tokio's `fs`, in a
+//! table of its own.
+//!
 //! `fetch-1k-keepalive` and `fetch-tls-1k-keepalive` (`keepalive_rows.rs`)
 //! compare clients over kept-alive connections: 50 tasks making GETs one
 //! after another through ours' pooled `http_client::Client`, hyper-util's
@@ -52,6 +56,7 @@ use bench::sync_workloads as sw;
 use bench::tls;
 use bench::workloads as w;
 
+mod fs_copy_rows;
 mod keepalive_rows;
 mod report;
 
@@ -89,6 +94,8 @@ struct Sizes {
     keepalive_tls_requests: u64,
     keepalive_workers: u64,
     keepalive_syscall_requests: u64,
+    /// fs-copy: the file's length.
+    fs_copy_bytes: u64,
 }
 
 const FULL: Sizes = Sizes {
@@ -119,6 +126,7 @@ const FULL: Sizes = Sizes {
     keepalive_tls_requests: 20_000,
     keepalive_workers: 50,
     keepalive_syscall_requests: 5_000,
+    fs_copy_bytes: 1 << 30,
 };
 
 const QUICK: Sizes = Sizes {
@@ -149,6 +157,7 @@ const QUICK: Sizes = Sizes {
     keepalive_tls_requests: 2_000,
     keepalive_workers: 50,
     keepalive_syscall_requests: 2_000,
+    fs_copy_bytes: 64 << 20,
 };
 
 fn main() {
@@ -437,6 +446,9 @@ fn main() {
                 ),
             }
         }
+    }
+    if wanted("fs-copy") {
+        fs_copy_rows::run(sizes, &mut notes);
     }
     if wanted("memory") {
         let mut row = Row::new("memory", "bytes/task", Better::Lower);

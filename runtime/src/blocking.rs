@@ -7,6 +7,12 @@
 //! through `Poller::notify` (see `remote.rs`). Threads are started on demand,
 //! up to [`MAX_THREADS`], and exit after [`KEEP_ALIVE`] without work, or as
 //! soon as they are idle once the runtime is dropped.
+//!
+//! Jobs queued when the runtime is dropped are discarded, except the
+//! *mandatory* ones ([`BlockingPool::run_mandatory`]: the writes of
+//! `runtime::fs::File`, whose caller was told "written" when the bytes were
+//! handed over). Those still run, and dropping the runtime waits for them,
+//! so that no byte a write accepted is lost because its program returned.
 
 use std::any::Any;
 use std::collections::VecDeque;
@@ -14,7 +20,7 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::Duration;
 
@@ -23,7 +29,13 @@ pub const MAX_THREADS: usize = 16;
 /// How long a helper thread waits for work before it exits.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
 
-type Job = Box<dyn FnOnce() + Send + 'static>;
+/// A job for a helper thread.
+struct Job {
+    run: Box<dyn FnOnce() + Send + 'static>,
+    /// Runs even if the runtime is dropped before a thread takes it, and
+    /// the drop waits for it (see the module docs).
+    mandatory: bool,
+}
 
 #[derive(Debug)]
 pub(crate) struct BlockingPool {
@@ -35,6 +47,8 @@ struct PoolInner {
     state: Mutex<PoolState>,
     /// Signalled when a job is queued or the pool shuts down.
     work: Condvar,
+    /// Signalled when the last mandatory job is done.
+    mandatory_done: Condvar,
 }
 
 #[derive(Default)]
@@ -44,6 +58,8 @@ struct PoolState {
     threads: usize,
     /// Threads waiting for a job.
     idle: usize,
+    /// Mandatory jobs queued or running; `shutdown` waits for none.
+    mandatory: usize,
     shutdown: bool,
 }
 
@@ -53,6 +69,7 @@ impl std::fmt::Debug for PoolState {
             .field("queued", &self.queue.len())
             .field("threads", &self.threads)
             .field("idle", &self.idle)
+            .field("mandatory", &self.mandatory)
             .field("shutdown", &self.shutdown)
             .finish()
     }
@@ -78,12 +95,30 @@ impl BlockingPool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
+        self.run_job(f, false)
+    }
+
+    /// [`BlockingPool::run`] for a job that must not be lost: it runs even
+    /// if the runtime is dropped first, and the drop waits for it.
+    pub(crate) fn run_mandatory<F, T>(&self, f: F) -> BlockingResult<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run_job(f, true)
+    }
+
+    fn run_job<F, T>(&self, f: F, mandatory: bool) -> BlockingResult<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
         let slot = Arc::new(Mutex::new(OneShot {
             result: None,
             waker: None,
         }));
         let sender = slot.clone();
-        self.submit(Box::new(move || {
+        let run = Box::new(move || {
             let result = catch_unwind(AssertUnwindSafe(f));
             let waker = {
                 let mut s = sender.lock().unwrap_or_else(PoisonError::into_inner);
@@ -93,12 +128,14 @@ impl BlockingPool {
             if let Some(w) = waker {
                 w.wake();
             }
-        }));
+        });
+        self.submit(Job { run, mandatory });
         BlockingResult { slot }
     }
 
     fn submit(&self, job: Job) {
         let mut state = self.inner.lock();
+        state.mandatory += usize::from(job.mandatory);
         state.queue.push_back(job);
         // An idle thread counts as idle until it wakes and takes the lock,
         // so compare against the queue: a burst of jobs must not all count
@@ -127,7 +164,7 @@ impl BlockingPool {
                 drop(state);
                 eprintln!("runtime: could not start a blocking thread ({e}); running inline");
                 if let Some(job) = job {
-                    job();
+                    self.inner.run(job);
                 }
             }
         }
@@ -138,13 +175,37 @@ impl BlockingPool {
         self.inner.lock().threads
     }
 
-    /// Lets idle threads exit now; busy ones exit when their job ends.
+    /// Discards the queued jobs but the mandatory ones, waits until those
+    /// (and the mandatory jobs running) are done, and lets idle threads exit
+    /// now; busy ones exit when their job ends.
     pub(crate) fn shutdown(&self) {
         let mut state = self.inner.lock();
         state.shutdown = true;
-        state.queue.clear();
-        drop(state);
+        state.queue.retain(|job| job.mandatory);
         self.inner.work.notify_all();
+        // A mandatory job always has a thread to run it: `submit` started
+        // one or woke one, and a thread leaves only when the queue is empty.
+        while state.mandatory > 0 {
+            state = self
+                .inner
+                .mandatory_done
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+impl PoolInner {
+    /// Runs `job` (which catches its own panics) and counts it done.
+    fn run(&self, job: Job) {
+        (job.run)();
+        if job.mandatory {
+            let mut state = self.lock();
+            state.mandatory -= 1;
+            if state.mandatory == 0 {
+                self.mandatory_done.notify_all();
+            }
+        }
     }
 }
 
@@ -153,7 +214,7 @@ fn worker(inner: &PoolInner) {
     loop {
         if let Some(job) = state.queue.pop_front() {
             drop(state);
-            job(); // a job catches its own panics
+            inner.run(job);
             state = inner.lock();
             continue;
         }
@@ -202,6 +263,44 @@ impl<T> Future for BlockingResult<T> {
                 }
                 Poll::Pending
             }
+        }
+    }
+}
+
+impl<T> BlockingResult<T> {
+    /// The result if the job is done, without leaving a waker: for a
+    /// caller that will not wait for it now (and so wants no wake-up
+    /// when it ends).
+    pub(crate) fn try_take(&mut self) -> Option<T> {
+        let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        match slot.result.take() {
+            Some(Ok(value)) => Some(value),
+            Some(Err(payload)) => {
+                drop(slot);
+                resume_panic(payload)
+            }
+            None => None,
+        }
+    }
+
+    /// Blocks this thread until the job is done: for a job on a helper
+    /// thread that must follow another (which is ahead of it in the FIFO
+    /// queue, so already taken by a thread: this cannot wait for a job
+    /// that waits for a free thread).
+    pub(crate) fn wait(mut self) -> T {
+        struct Unpark(thread::Thread);
+        impl Wake for Unpark {
+            fn wake(self: Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        let waker = Waker::from(Arc::new(Unpark(thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            if let Poll::Ready(value) = Pin::new(&mut self).poll(&mut cx) {
+                return value;
+            }
+            thread::park();
         }
     }
 }

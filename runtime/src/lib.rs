@@ -19,8 +19,8 @@
 //! The modules are floors, each importing only from the floors below it:
 //!
 //! ```text
-//!  public API   runtime.rs (Runtime, block_on, spawn), join_set/, time/, net/, combinators/,
-//!               signal/ and process/ (on io::Async, like net/)
+//!  public API   runtime.rs (Runtime, block_on, spawn), join_set/, time/, net/, fs/,
+//!               combinators/, signal/ and process/ (on io::Async, like net/)
 //!  context      context.rs: find this thread's runtime, or say there is none
 //!  executor     executor/: tasks and slots, wakers, run queue, join handles
 //!  reactor      reactor/: the poller's sources, timers (reactor/timers.rs), parking
@@ -70,6 +70,11 @@
 //! })?;
 //! # Ok::<_, Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Files are the exception: no reactor can wait for a regular file (it is
+//! always "ready", and a read can still wait for the disk), so [`fs`] runs
+//! std's file calls on the [`spawn_blocking`] threads, with a buffer
+//! handed back and forth, under `tokio::fs`'s names.
 //!
 //! # What it is not
 //!
@@ -131,7 +136,7 @@
 // for the platform's system calls, and `sync`, which needs only std and
 // `coop`) and `remote` → `reactor` → `executor` → `context` → the public
 // API (`runtime`, `per_core`, `join_set`, `time`, `io`, then `net`,
-// `signal` and `process` on `io`, `combinators`).
+// `signal` and `process` on `io`, `fs` on `blocking`, `combinators`).
 mod blocking;
 mod coop;
 mod remote;
@@ -149,6 +154,7 @@ mod context;
 mod id;
 
 mod combinators;
+pub mod fs;
 pub mod guide;
 pub mod io;
 pub mod join_set;
@@ -179,3 +185,7 @@ pub use runtime::{Builder, Runtime, block_on, spawn, spawn_blocking, stats};
 pub use stats::Stats;
 
 pub use blocking::{KEEP_ALIVE as BLOCKING_KEEP_ALIVE, MAX_THREADS as MAX_BLOCKING_THREADS};
+
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+pub use runtime_macros::{main, test};

@@ -35,6 +35,9 @@ use crate::stats::Stats;
 /// Dropping a `Runtime` drops every task it still holds, finished or not
 /// (their sockets close and their timers are cancelled), wakes the join
 /// handles that wait for them, and lets the `spawn_blocking` threads exit.
+/// Blocking jobs not yet started are dropped, except file writes that
+/// [`runtime::fs`](crate::fs) has already reported as written: the drop
+/// waits until they are done.
 pub struct Runtime {
     core: Rc<Core>,
     /// Tracing was turned on by `RUNTIME_TRACE`: print it when dropped.

@@ -196,6 +196,18 @@ pub(crate) fn set_linger(fd: impl AsFd, linger: Option<std::time::Duration>) -> 
     Ok(rustix::net::sockopt::set_socket_linger(fd, linger)?)
 }
 
+/// What `fstat` says `fd` is, if it is what no reactor can wait on: a
+/// regular file or a directory (epoll refuses them with `EPERM`; `poll(2)`
+/// and kqueue call them always ready).
+pub(crate) fn file_kind(fd: BorrowedFd<'_>) -> Option<&'static str> {
+    let stat = rustix::fs::fstat(fd).ok()?;
+    match rustix::fs::FileType::from_raw_mode(stat.st_mode) {
+        rustix::fs::FileType::RegularFile => Some("a regular file"),
+        rustix::fs::FileType::Directory => Some("a directory"),
+        _ => None,
+    }
+}
+
 /// `ioctl(FIONBIO)`: puts a descriptor a user handed us in non-blocking mode.
 pub(crate) fn set_nonblocking(fd: impl AsFd) -> io::Result<()> {
     Ok(rustix::io::ioctl_fionbio(fd, true)?)

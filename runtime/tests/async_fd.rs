@@ -156,36 +156,19 @@ fn dropped_waiting_futures_leave_no_waker() {
     });
 }
 
-/// epoll refuses regular files (`EPERM`): `Async::new` fails and leaves no
-/// source behind. polling's `poll(2)` backend accepts them, and poll
-/// reports a regular file as always ready, so there it simply works.
+/// epoll refuses regular files (`EPERM`); `poll(2)` would call one always
+/// ready. `Async::new` refuses them on every backend, says why and where
+/// to go instead (`runtime::fs`), and leaves no source behind.
 #[test]
-fn a_regular_file_is_refused_by_epoll_and_always_ready_under_poll() {
+fn a_regular_file_is_refused_on_every_backend() {
     watchdog(20, || {
         runtime::block_on(async {
             let base = runtime::stats().sources;
             let file = std::fs::File::open("/proc/self/stat").unwrap();
-            let registered = Async::new(file);
-            #[cfg(not(polling_test_poll_backend))]
-            {
-                let err = registered.unwrap_err();
-                println!("Async::new(regular file): {err}");
-            }
-            #[cfg(polling_test_poll_backend)]
-            {
-                let file = registered.expect("poll(2) watches regular files");
-                timeout(LIMIT, file.readable()).await.unwrap().unwrap();
-                let mut text = String::new();
-                let read = file.read_with(|mut f| f.read_to_string(&mut text));
-                timeout(LIMIT, read).await.unwrap().unwrap();
-                assert!(!text.is_empty());
-                drop(file);
-            }
-            assert_eq!(
-                runtime::stats().sources,
-                base,
-                "the registration left a source"
-            );
+            let err = Async::new(file).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::PermissionDenied);
+            assert!(err.to_string().contains("use runtime::fs"), "{err}");
+            assert_eq!(runtime::stats().sources, base, "the refusal left a source");
         });
     });
 }

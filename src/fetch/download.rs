@@ -148,7 +148,7 @@ async fn attempt(
     }
     let mut sink = match &shared.options.destination {
         Destination::Discard => Sink::discard(),
-        Destination::Stdout => Sink::stdout(),
+        Destination::Stdout => Sink::stdout().map_err(sink_failure)?,
         Destination::File(path) => Sink::file(path.clone()).await.map_err(sink_failure)?,
         Destination::Dir(dir) => Sink::file(dir.join(index.to_string()))
             .await

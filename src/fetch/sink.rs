@@ -2,16 +2,18 @@
 //! through a temporary `.part` and renamed when complete, or stdout.
 //!
 //! Files and pipes block, and the runtime has one thread, so no write runs
-//! on it: chunks are gathered into a buffer of [`BUFFER`] bytes, and a full
-//! buffer goes to a helper thread ([`runtime::spawn_blocking`]) while the
-//! next one fills — two buffers per download at most, whatever its size.
+//! on it: the sink writes through [`runtime::fs::File`], whose writes run
+//! on the runtime's blocking pool. Chunks are gathered into a buffer of
+//! [`BUFFER`] bytes, so that a full buffer costs one trip to a helper
+//! thread; `File::write_all` returns once it is handed off, and the next
+//! one fills while it is written. Two buffers per download at most (the
+//! sink's and the file's), whatever its size.
 
-use std::fs::File;
-use std::io::{self, Write};
+use std::io;
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use runtime::JoinHandle;
+use runtime::fs::{self, File};
 
 /// Bytes gathered before a write is handed to a helper thread.
 pub(crate) const BUFFER: usize = 256 * 1024;
@@ -48,12 +50,11 @@ enum Target {
 pub(crate) struct Sink {
     /// `None` counts the bytes and drops them.
     target: Option<Target>,
-    /// The open `.part` file.
-    file: Option<Arc<File>>,
-    /// Bytes waiting to be written.
+    /// The open `.part` file or a duplicate of stdout (`None` when
+    /// discarding, and once the sink is done with it).
+    file: Option<File>,
+    /// Bytes gathered for the next write.
     buffer: Vec<u8>,
-    /// The write in progress; it gives back its (emptied) buffer.
-    writing: Option<JoinHandle<io::Result<Vec<u8>>>>,
     /// Bytes handed to [`write`](Sink::write) so far.
     written: u64,
 }
@@ -61,12 +62,22 @@ pub(crate) struct Sink {
 impl Sink {
     /// A sink that only counts.
     pub(crate) fn discard() -> Sink {
-        Sink::with_target(None)
+        Sink::with(None, None)
     }
 
-    /// A sink that writes standard output.
-    pub(crate) fn stdout() -> Sink {
-        Sink::with_target(Some(Target::Stdout))
+    /// A sink that writes standard output, through a duplicate of its
+    /// descriptor (which shares its offset and flags: `>>` still appends).
+    ///
+    /// # Errors
+    ///
+    /// If the descriptor cannot be duplicated (no descriptor left).
+    pub(crate) fn stdout() -> Result<Sink, SinkError> {
+        let fd = io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| SinkError::Write(format!("cannot write stdout: {e}")))?;
+        let file = File::from_std(std::fs::File::from(fd));
+        Ok(Sink::with(Some(Target::Stdout), Some(file)))
     }
 
     /// A sink that writes `path` through `.NAME.part` beside it.
@@ -76,22 +87,17 @@ impl Sink {
     /// If the `.part` file cannot be created.
     pub(crate) async fn file(path: PathBuf) -> Result<Sink, SinkError> {
         let part = part_path(&path);
-        let open = part.clone();
-        let file = runtime::spawn_blocking(move || File::create(&open))
+        let file = File::create(&part)
             .await
-            .map_err(|e| SinkError::Write(e.to_string()))?
-            .map_err(|e| SinkError::Write(format!("cannot create {}: {e}", part.display())))?;
-        let mut sink = Sink::with_target(Some(Target::File { part, path }));
-        sink.file = Some(Arc::new(file));
-        Ok(sink)
+            .map_err(|e| SinkError::Write(e.to_string()))?;
+        Ok(Sink::with(Some(Target::File { part, path }), Some(file)))
     }
 
-    fn with_target(target: Option<Target>) -> Sink {
+    fn with(target: Option<Target>, file: Option<File>) -> Sink {
         Sink {
             target,
-            file: None,
+            file,
             buffer: Vec::new(),
-            writing: None,
             written: 0,
         }
     }
@@ -125,45 +131,22 @@ impl Sink {
         }
         self.buffer.extend_from_slice(data);
         if self.buffer.len() >= BUFFER {
-            self.flush().await?;
+            self.hand_off().await?;
         }
         Ok(())
     }
 
-    /// Waits for the write in progress, then hands the buffer off.
-    async fn flush(&mut self) -> Result<(), SinkError> {
-        let spare = self.wait().await?;
-        let full = std::mem::replace(&mut self.buffer, spare);
-        if full.is_empty() {
-            return Ok(());
+    /// Hands the gathered bytes to the file (which waits for its write in
+    /// flight first).
+    async fn hand_off(&mut self) -> Result<(), SinkError> {
+        if let Some(file) = &mut self.file
+            && !self.buffer.is_empty()
+        {
+            let written = file.write_all(&self.buffer).await;
+            self.buffer.clear();
+            written.map_err(|e| self.error(e))?;
         }
-        let file = self.file.clone();
-        self.writing = Some(runtime::spawn_blocking(move || {
-            let mut full = full;
-            match file {
-                Some(file) => (&*file).write_all(&full)?,
-                None => {
-                    let mut out = io::stdout().lock();
-                    out.write_all(&full)?;
-                    out.flush()?;
-                }
-            }
-            full.clear();
-            Ok(full)
-        }));
         Ok(())
-    }
-
-    /// Waits for the write in progress; its emptied buffer, or a new one.
-    async fn wait(&mut self) -> Result<Vec<u8>, SinkError> {
-        let Some(writing) = self.writing.take() else {
-            return Ok(Vec::new());
-        };
-        match writing.await {
-            Ok(Ok(buffer)) => Ok(buffer),
-            Ok(Err(e)) => Err(self.error(e)),
-            Err(e) => Err(SinkError::Write(format!("the writer thread failed: {e}"))),
-        }
     }
 
     fn error(&self, e: io::Error) -> SinkError {
@@ -171,11 +154,14 @@ impl Sink {
             Some(Target::Stdout) if e.kind() == io::ErrorKind::BrokenPipe => {
                 SinkError::ClosedStdout
             }
-            Some(Target::Stdout) => SinkError::Write(format!("writing stdout: {e}")),
-            Some(Target::File { part, .. }) => {
-                SinkError::Write(format!("writing {}: {e}", part.display()))
+            // The file's errors name its descriptor; say "stdout" instead,
+            // with the OS's reason (the error's source).
+            Some(Target::Stdout) => {
+                let reason = std::error::Error::source(&e).map_or(e.to_string(), |s| s.to_string());
+                SinkError::Write(format!("cannot write stdout: {reason}"))
             }
-            None => SinkError::Write(e.to_string()),
+            // `cannot write PATH: REASON`, from runtime::fs.
+            _ => SinkError::Write(e.to_string()),
         }
     }
 
@@ -194,30 +180,30 @@ impl Sink {
     }
 
     async fn complete(&mut self) -> Result<(), SinkError> {
-        self.flush().await?;
-        self.wait().await?;
-        if let (Some(Target::File { part, path }), Some(file)) = (&self.target, self.file.take()) {
-            let (part, path) = (part.clone(), path.clone());
-            runtime::spawn_blocking(move || {
-                drop(file); // no fsync: like curl, durability is the OS's job
-                std::fs::rename(&part, &path)
-                    .map_err(|e| format!("renaming {} to {}: {e}", part.display(), path.display()))
-            })
-            .await
-            .map_err(|e| SinkError::Write(e.to_string()))?
-            .map_err(SinkError::Write)?;
+        self.hand_off().await?;
+        if let Some(file) = &mut self.file {
+            let flushed = file.flush().await;
+            flushed.map_err(|e| self.error(e))?;
+        }
+        // Closed here: nothing is in flight after the flush. No fsync:
+        // like curl, durability is the OS's job.
+        self.file = None;
+        if let Some(Target::File { part, path }) = &self.target {
+            fs::rename(part, path)
+                .await
+                .map_err(|e| SinkError::Write(e.to_string()))?;
         }
         Ok(())
     }
 
-    /// Gives up: waits for the write in progress and removes the `.part`.
+    /// Gives up: closes the file (a write in flight finishes on its helper
+    /// thread, its error no longer mattering) and removes the `.part`.
     pub(crate) async fn abort(mut self) {
-        // Its error no longer matters: the body is being thrown away.
-        let _ = self.wait().await;
+        self.file = None;
         if let Some(Target::File { part, .. }) = self.target.take() {
-            self.file = None;
-            // The file may never have been created; nothing else to do.
-            let _ = runtime::spawn_blocking(move || std::fs::remove_file(part)).await;
+            // The file may never have been created (or be renamed
+            // already); nothing else to do then.
+            let _ = fs::remove_file(part).await;
         }
     }
 }
@@ -279,15 +265,17 @@ mod tests {
             return;
         }
         runtime::block_on(async {
-            let file = File::options().write(true).open("/dev/full").unwrap();
-            let mut sink = Sink::with_target(Some(Target::File {
-                part: "/dev/full".into(),
-                path: "/nonexistent/never".into(),
-            }));
-            sink.file = Some(Arc::new(file));
+            let file = File::options().write(true).open("/dev/full").await.unwrap();
+            let mut sink = Sink::with(
+                Some(Target::File {
+                    part: "/dev/full".into(),
+                    path: "/nonexistent/never".into(),
+                }),
+                Some(file),
+            );
             sink.write(&[0; BUFFER]).await.unwrap(); // handed off
             let error = sink.complete().await.unwrap_err().to_string();
-            assert!(error.starts_with("writing /dev/full: "), "{error}");
+            assert!(error.starts_with("cannot write /dev/full: "), "{error}");
         });
     }
 }

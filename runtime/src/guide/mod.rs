@@ -20,7 +20,8 @@
 //!    a local and a remote path, and the one `unsafe` block behind it.
 //! 3. [A run queue and `block_on`](ch3_run_queue_and_block_on): a complete
 //!    executor in one doctest, then ours: the slab, the run queue, the
-//!    loop's four steps, `JoinHandle`, and the trace that shows it all.
+//!    loop's four steps, `JoinHandle`, the trace that shows it all, and
+//!    `#[runtime::main]`, which writes the `block_on` call for you.
 //! 4. [Parking on epoll via `polling`](ch4_parking_on_epoll): level, edge and
 //!    oneshot modes by hand, then the reactor's registrations, why no
 //!    wake-up is lost, the oneshot fallback where the poller has no edge
@@ -79,7 +80,11 @@
 //! | [`time/mod.rs`](../../src/runtime/time/mod.rs.html), [`time/sleep.rs`](../../src/runtime/time/sleep.rs.html), [`time/timeout.rs`](../../src/runtime/time/timeout.rs.html), [`time/interval.rs`](../../src/runtime/time/interval.rs.html) | [`Sleep`](crate::time::Sleep), [`timeout`](crate::time::timeout), [`interval`](crate::time::interval) | 5 |
 //! | [`sys.rs`](../../src/runtime/sys.rs.html) | the system calls std lacks, through `rustix` | 6 |
 //! | [`net/resolve.rs`](../../src/runtime/net/resolve.rs.html), [`blocking.rs`](../../src/runtime/blocking.rs.html) | [`lookup_host`](crate::net::lookup_host), [`spawn_blocking`](crate::spawn_blocking) | 2, 6 |
+//! | `fs/` (`mod.rs`, `file/mod.rs`, `file/machine.rs`, `buf.rs`, `read_dir.rs`, `open_options.rs`, `ops.rs`, `futures_io.rs`) | [`fs`](crate::fs): why files go to the blocking pool, a `File`'s buffer handed back and forth | the module docs |
 //! | `sync/` (`waiters.rs`, `mpsc/`, `mutex.rs`, `semaphore.rs`, `notify.rs`, `oneshot.rs`, `broadcast/`, `block.rs`) | [`sync`](crate::sync): the waiter list and the primitives built on it | 8 |
+//!
+//! Beside the runtime, `runtime-macros/src/` holds `#[runtime::main]` and
+//! `#[runtime::test]` (chapter 3).
 //!
 //! Then the client, `http-client/src/`: `lib.rs`, `connect.rs`,
 //! `connection.rs`, `client.rs` and `parse/mod.rs` (chapter 7).

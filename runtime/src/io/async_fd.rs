@@ -71,9 +71,23 @@ impl<T: AsFd> Async<T> {
     ///
     /// # Errors
     ///
-    /// If the descriptor cannot be made non-blocking or registered (a
-    /// regular file cannot: epoll refuses it with `PermissionDenied`), or if
-    /// called outside a runtime.
+    /// If the descriptor cannot be made non-blocking or registered, or if
+    /// called outside a runtime. A regular file or a directory is refused
+    /// with `PermissionDenied` (as epoll refuses them, `EPERM`), on every
+    /// backend: a file is always "ready", and reading it can still wait
+    /// for the disk. Use [`runtime::fs`](crate::fs), which runs file I/O
+    /// on the blocking pool.
+    ///
+    /// ```
+    /// runtime::block_on(async {
+    ///     let file = std::fs::File::open("/etc/hostname").or_else(|_| std::fs::File::open("/"))?;
+    ///     let error = runtime::io::Async::new(file).unwrap_err();
+    ///     assert_eq!(error.kind(), std::io::ErrorKind::PermissionDenied);
+    ///     assert!(error.to_string().contains("use runtime::fs"), "{error}");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     ///
     /// # Examples
     ///
@@ -89,6 +103,16 @@ impl<T: AsFd> Async<T> {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn new(inner: T) -> io::Result<Async<T>> {
+        if let Some(kind) = sys::file_kind(inner.as_fd()) {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "io::Async cannot watch {kind}: files are always ready (epoll refuses them \
+                     with EPERM) and reading one can still wait for the disk; use runtime::fs, \
+                     which runs file I/O on the blocking pool"
+                ),
+            ));
+        }
         // Not ready until the reactor says so: readiness that already exists
         // is reported by the first park after registration. Registered
         // first, so that outside a runtime the descriptor is left as it was;
