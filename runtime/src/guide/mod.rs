@@ -38,6 +38,11 @@
 //!    thread beats work stealing for I/O-bound servers and where it loses,
 //!    `SO_REUSEPORT`, cores talking through `sync` channels, and dealing
 //!    out work you own.
+//! 10. [The world around the runtime](ch10_the_world_around_the_runtime):
+//!     why files go to the blocking pool (epoll refuses them), how a
+//!     signal reaches a task through a pipe, pidfd or `SIGCHLD` for a
+//!     child's exit, and task groups whose results come in completion
+//!     order.
 //!
 //! # The whole picture
 //!
@@ -75,8 +80,11 @@
 //! | `reactor/timers.rs` | the `BTreeMap` timer store | 5 |
 //! | `time/mod.rs`, `time/sleep.rs`, `time/timeout.rs`, `time/interval.rs` | [`Sleep`](crate::time::Sleep), [`timeout`](crate::time::timeout), [`interval`](crate::time::interval) | 5 |
 //! | `sys.rs` | the system calls std lacks, through `rustix` | 6 |
-//! | `net/resolve.rs`, `blocking.rs` | [`lookup_host`](crate::net::lookup_host), [`spawn_blocking`](crate::spawn_blocking) | 2, 6 |
+//! | `net/resolve.rs`, `blocking.rs` | [`lookup_host`](crate::net::lookup_host), [`spawn_blocking`](crate::spawn_blocking) | 2, 6, 10 |
 //! | `sync/` (`waiters.rs`, `mpsc/`, `mutex.rs`, `semaphore.rs`, `notify.rs`, `oneshot.rs`, `broadcast/`, `block.rs`) | [`sync`](crate::sync): the waiter list and the primitives built on it | 8 |
+//! | `signal/` (`mod.rs`, `unix.rs`, `action.rs`) | [`signal`](crate::signal): a handler's byte in a pipe, read through the reactor | 10 |
+//! | `process/` (`exit.rs`, `child.rs`, `orphan.rs`, `command.rs`, `stdio.rs`) | [`process`](crate::process): a child's exit through a pidfd or `SIGCHLD`; no zombies | 10 |
+//! | `join_set/` (`mod.rs`, `ready.rs`, `abort_handle.rs`) | [`JoinSet`](crate::JoinSet): a ready queue fed by one waker per task | 10 |
 //!
 //! Then the client, `http-client/src/`: `lib.rs`, `connect.rs`,
 //! `connection.rs`, `client.rs` and `parse/mod.rs` (chapter 7).
@@ -120,3 +128,6 @@ pub mod ch8_channels_and_locks {}
 
 #[doc = include_str!("ch9_one_runtime_per_core.md")]
 pub mod ch9_one_runtime_per_core {}
+
+#[doc = include_str!("ch10_the_world_around_the_runtime.md")]
+pub mod ch10_the_world_around_the_runtime {}
