@@ -42,6 +42,11 @@
 //!    thread beats work stealing for I/O-bound servers and where it loses,
 //!    `SO_REUSEPORT`, cores talking through `sync` channels, and dealing
 //!    out work you own.
+//! 10. [The world around the runtime](ch10_the_world_around_the_runtime):
+//!     why files go to the blocking pool (epoll refuses them), how a
+//!     signal reaches a task through a pipe, pidfd or `SIGCHLD` for a
+//!     child's exit, and task groups whose results come in completion
+//!     order.
 //!
 //! # The whole picture
 //!
@@ -79,9 +84,12 @@
 //! | [`reactor/timers.rs`](../../src/runtime/reactor/timers.rs.html) | the `BTreeMap` timer store | 5 |
 //! | [`time/mod.rs`](../../src/runtime/time/mod.rs.html), [`time/sleep.rs`](../../src/runtime/time/sleep.rs.html), [`time/timeout.rs`](../../src/runtime/time/timeout.rs.html), [`time/interval.rs`](../../src/runtime/time/interval.rs.html) | [`Sleep`](crate::time::Sleep), [`timeout`](crate::time::timeout), [`interval`](crate::time::interval) | 5 |
 //! | [`sys.rs`](../../src/runtime/sys.rs.html) | the system calls std lacks, through `rustix` | 6 |
-//! | [`net/resolve.rs`](../../src/runtime/net/resolve.rs.html), [`blocking.rs`](../../src/runtime/blocking.rs.html) | [`lookup_host`](crate::net::lookup_host), [`spawn_blocking`](crate::spawn_blocking) | 2, 6 |
-//! | `fs/` (`mod.rs`, `file/mod.rs`, `file/machine.rs`, `buf.rs`, `read_dir.rs`, `open_options.rs`, `ops.rs`, `futures_io.rs`) | [`fs`](crate::fs): why files go to the blocking pool, a `File`'s buffer handed back and forth | the module docs |
+//! | [`net/resolve.rs`](../../src/runtime/net/resolve.rs.html), [`blocking.rs`](../../src/runtime/blocking.rs.html) | [`lookup_host`](crate::net::lookup_host), [`spawn_blocking`](crate::spawn_blocking) | 2, 6, 10 |
+//! | `fs/` (`mod.rs`, `file/mod.rs`, `file/machine.rs`, `buf.rs`, `read_dir.rs`, `open_options.rs`, `ops.rs`, `futures_io.rs`) | [`fs`](crate::fs): why files go to the blocking pool, a `File`'s buffer handed back and forth | 10 |
 //! | `sync/` (`waiters.rs`, `mpsc/`, `mutex.rs`, `semaphore.rs`, `notify.rs`, `oneshot.rs`, `broadcast/`, `block.rs`) | [`sync`](crate::sync): the waiter list and the primitives built on it | 8 |
+//! | `signal/` (`mod.rs`, `unix.rs`, `action.rs`) | [`signal`](crate::signal): a handler's byte in a pipe, read through the reactor | 10 |
+//! | `process/` (`exit.rs`, `child.rs`, `orphan.rs`, `command.rs`, `stdio.rs`) | [`process`](crate::process): a child's exit through a pidfd or `SIGCHLD`; no zombies | 10 |
+//! | `join_set/` (`mod.rs`, `ready.rs`, `abort_handle.rs`) | [`JoinSet`](crate::JoinSet): a ready queue fed by one waker per task | 10 |
 //!
 //! Beside the runtime, `runtime-macros/src/` holds `#[runtime::main]` and
 //! `#[runtime::test]` (chapter 3).
@@ -184,3 +192,6 @@ pub mod ch8_channels_and_locks {}
 #[doc = ""]
 #[doc = include_str!("exercises/ch9.md")]
 pub mod ch9_one_runtime_per_core {}
+
+#[doc = include_str!("ch10_the_world_around_the_runtime.md")]
+pub mod ch10_the_world_around_the_runtime {}
