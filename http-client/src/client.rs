@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use runtime::time::timeout;
 
-use crate::connect::{DEFAULT_CONNECT_TIMEOUT, connect_with};
+use crate::connect::{ConnectSettings, DEFAULT_CONNECT_TIMEOUT, connect_with};
 use crate::connection::{Connection, DEFAULT_IDLE_TIMEOUT, ExchangeError};
 use crate::pool::{Pool, PoolKey, PoolSettings};
 use crate::stream::Deadline;
@@ -147,6 +147,7 @@ impl IntoUrl for &String {
 /// | setting | default |
 /// | --- | --- |
 /// | [`connect_timeout`](ClientBuilder::connect_timeout): resolution + TCP and TLS handshakes | 10 s |
+/// | [`happy_eyeballs_delay`](ClientBuilder::happy_eyeballs_delay): between attempts to a host's addresses | 250 ms |
 /// | [`idle_timeout`](ClientBuilder::idle_timeout): no byte sent or received | 30 s |
 /// | [`total_timeout`](ClientBuilder::total_timeout): the whole request | 60 s |
 /// | [`limits`](ClientBuilder::limits): header bytes / header count / body bytes | 64 KiB / 100 / 16 MiB |
@@ -215,7 +216,8 @@ pub struct Client {
 
 #[derive(Debug, Clone)]
 struct Config {
-    connect_timeout: Duration,
+    /// The connect timeout, the Happy Eyeballs delay, resolve overrides.
+    connect: ConnectSettings,
     idle_timeout: Duration,
     total_timeout: Duration,
     limits: Limits,
@@ -239,7 +241,7 @@ impl Client {
     pub fn builder() -> ClientBuilder {
         ClientBuilder {
             config: Config {
-                connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+                connect: ConnectSettings::with_timeout(DEFAULT_CONNECT_TIMEOUT),
                 idle_timeout: DEFAULT_IDLE_TIMEOUT,
                 total_timeout: DEFAULT_TOTAL_TIMEOUT,
                 limits: Limits::default(),
@@ -435,7 +437,7 @@ impl Client {
                 Err(failed) => return Err(failed.error),
             }
         }
-        let connection = connect_with(request.url(), self.config.connect_timeout, &self.tls)
+        let connection = connect_with(request.url(), &self.config.connect, &self.tls)
             .await?
             .with_lease(self.pool.lease(key), false);
         self.pool.count_opened(connection.tls_resumed());
@@ -498,7 +500,91 @@ impl ClientBuilder {
     /// Deadline for name resolution and the TCP handshake together, and
     /// for `https://` the TLS handshake too.
     pub fn connect_timeout(mut self, limit: Duration) -> Self {
-        self.config.connect_timeout = limit;
+        self.config.connect.timeout = limit;
+        self
+    }
+
+    /// How long a connection attempt to one of a host's addresses runs
+    /// before an attempt to the next address starts beside it (RFC 8305's
+    /// "Connection Attempt Delay"; default 250 ms,
+    /// [`DEFAULT_HAPPY_EYEBALLS_DELAY`](crate::DEFAULT_HAPPY_EYEBALLS_DELAY)).
+    ///
+    /// A name with an IPv6 and an IPv4 address whose IPv6 path drops
+    /// packets would otherwise spend the whole connect timeout on the
+    /// first address. Instead the addresses race, Happy Eyeballs style:
+    /// the families alternate (starting with the resolver's first choice),
+    /// each attempt starts this long after the previous one or at once when
+    /// one fails, earlier attempts keep running, the first connection made
+    /// wins and the others are closed. The TLS handshake runs on the winner
+    /// only, and the [`connect_timeout`](ClientBuilder::connect_timeout)
+    /// bounds the whole race. `Duration::ZERO` starts every attempt at
+    /// once; `Duration::MAX` tries one address at a time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = http_client::Client::builder()
+    ///     .happy_eyeballs_delay(Duration::from_millis(100))
+    ///     .build();
+    /// # drop(client);
+    /// ```
+    pub fn happy_eyeballs_delay(mut self, delay: Duration) -> Self {
+        self.config.connect.happy_eyeballs_delay = delay;
+        self
+    }
+
+    /// Makes `host` resolve to `addr` for this client, without asking the
+    /// resolver, as reqwest's method of this name and curl's `--resolve`.
+    /// The port of `addr` is ignored: the URL's port is used. See
+    /// [`resolve_to_addrs`](ClientBuilder::resolve_to_addrs) for several.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::TcpListener;
+    ///
+    /// runtime::block_on(async {
+    ///     # let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     # let port = listener.local_addr()?.port();
+    ///     # runtime::spawn(async move {
+    ///     #     let (mut s, _) = listener.accept().await.unwrap();
+    ///     #     let _ = s.read(&mut [0; 1024]).await;
+    ///     #     s.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok").await.unwrap();
+    ///     # });
+    ///     // No such name in DNS: the client is told where it is.
+    ///     let client = http_client::Client::builder()
+    ///         .resolve("staging.example", "127.0.0.1:0".parse()?)
+    ///         .build();
+    ///     let response = client.get(format!("http://staging.example:{port}/")).await?;
+    ///     assert_eq!(response.text()?, "ok");
+    ///     Ok::<_, Box<dyn std::error::Error>>(())
+    /// })?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn resolve(self, host: &str, addr: std::net::SocketAddr) -> Self {
+        self.resolve_to_addrs(host, &[addr])
+    }
+
+    /// Makes `host` (any case) resolve to `addrs`, in that order, without
+    /// asking the resolver: they are raced as the resolver's addresses
+    /// would be (see [`happy_eyeballs_delay`](ClientBuilder::happy_eyeballs_delay)).
+    /// The ports of `addrs` are ignored: the URL's port is used. A later
+    /// call for the same host replaces the addresses; an empty list makes
+    /// the host fail with [`Error::NoAddresses`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let client = http_client::Client::builder()
+    ///     .resolve_to_addrs("dual.example", &["[::1]:0".parse()?, "127.0.0.1:0".parse()?])
+    ///     .build();
+    /// # drop(client);
+    /// # Ok::<(), std::net::AddrParseError>(())
+    /// ```
+    pub fn resolve_to_addrs(mut self, host: &str, addrs: &[std::net::SocketAddr]) -> Self {
+        self.config.connect.overrides.insert(host, addrs);
         self
     }
 

@@ -84,12 +84,44 @@ pub enum Error {
         /// The host name looked up.
         host: String,
     },
-    /// Connecting failed: `connect to 127.0.0.1:9: connection refused`.
+    /// Connecting to a host's one address failed:
+    /// `connect to 127.0.0.1:9: connection refused`.
     Connect {
-        /// The address tried (the last one, when several were).
+        /// The address tried.
         addr: SocketAddr,
         /// Why it failed.
         source: io::Error,
+    },
+    /// A host has several addresses, and connecting to each one failed
+    /// (they were raced, Happy Eyeballs style; see
+    /// [`ClientBuilder::happy_eyeballs_delay`](crate::ClientBuilder::happy_eyeballs_delay)):
+    /// `connect to localhost:8080 failed on every address: [::1]:8080:
+    /// connection refused; 127.0.0.1:8080: connection refused`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io;
+    /// use http_client::Error;
+    ///
+    /// let refused = || io::Error::from(io::ErrorKind::ConnectionRefused);
+    /// let error = Error::AllAddressesFailed {
+    ///     authority: "localhost:8080".into(),
+    ///     attempts: vec![("[::1]:8080".parse()?, refused()), ("127.0.0.1:8080".parse()?, refused())],
+    /// };
+    /// assert!(error.is_connect());
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "connect to localhost:8080 failed on every address: \
+    ///      [::1]:8080: connection refused; 127.0.0.1:8080: connection refused",
+    /// );
+    /// # Ok::<(), std::net::AddrParseError>(())
+    /// ```
+    AllAddressesFailed {
+        /// The host and port of the URL, as `host:port`.
+        authority: String,
+        /// Each address tried, in the order tried, with its own error.
+        attempts: Vec<(SocketAddr, io::Error)>,
     },
     /// A deadline passed; see [`TimeoutPhase`] for the messages.
     Timeout {
@@ -316,6 +348,9 @@ impl Error {
             Error::Connect { source, .. } | Error::Io { source, .. } => {
                 source.kind() == io::ErrorKind::TimedOut
             }
+            Error::AllAddressesFailed { attempts, .. } => attempts
+                .iter()
+                .all(|(_, source)| source.kind() == io::ErrorKind::TimedOut),
             #[cfg(feature = "tls")]
             Error::TlsHandshake { source, .. } => source.kind() == io::ErrorKind::TimedOut,
             _ => false,
@@ -324,6 +359,38 @@ impl Error {
 }
 
 impl Error {
+    /// Whether no TCP connection could be made to the server: an
+    /// [`Error::Connect`], an [`Error::AllAddressesFailed`], or the connect
+    /// timeout passing before the TCP handshake completed
+    /// ([`TimeoutPhase::Connect`]). Nothing was sent, so any request may be
+    /// tried again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io;
+    /// use http_client::Error;
+    ///
+    /// let error = Error::Connect {
+    ///     addr: "127.0.0.1:9".parse()?,
+    ///     source: io::Error::from(io::ErrorKind::ConnectionRefused),
+    /// };
+    /// assert!(error.is_connect());
+    /// assert!(!Error::NoAddresses { host: "example.com".into() }.is_connect());
+    /// # Ok::<(), std::net::AddrParseError>(())
+    /// ```
+    pub fn is_connect(&self) -> bool {
+        matches!(
+            self,
+            Error::Connect { .. }
+                | Error::AllAddressesFailed { .. }
+                | Error::Timeout {
+                    phase: TimeoutPhase::Connect,
+                    ..
+                }
+        )
+    }
+
     /// The body limit the response crossed, in bytes, when this error is a
     /// [`ParseError::BodyTooLarge`]: for a message that says how to raise it.
     ///
@@ -364,6 +431,17 @@ impl fmt::Display for Error {
             Error::NoAddresses { host } => write!(f, "{host} resolved to no addresses"),
             Error::Connect { addr, source } => {
                 write!(f, "connect to {addr}: {}", IoMessage(source))
+            }
+            Error::AllAddressesFailed {
+                authority,
+                attempts,
+            } => {
+                write!(f, "connect to {authority} failed on every address: ")?;
+                for (i, (addr, source)) in attempts.iter().enumerate() {
+                    let separator = if i == 0 { "" } else { "; " };
+                    write!(f, "{separator}{addr}: {}", IoMessage(source))?;
+                }
+                Ok(())
             }
             Error::Timeout {
                 phase,
@@ -451,6 +529,10 @@ impl std::error::Error for Error {
             Error::Resolve { source, .. }
             | Error::Connect { source, .. }
             | Error::Io { source, .. } => Some(source),
+            // The first address's: the one the resolver preferred.
+            Error::AllAddressesFailed { attempts, .. } => attempts
+                .first()
+                .map(|(_, source)| source as &(dyn std::error::Error + 'static)),
             Error::Response { source, .. } => Some(source),
             Error::ReusedConnectionClosed { source, .. } => Some(&**source),
             #[cfg(feature = "tls")]
@@ -624,6 +706,8 @@ mod tests {
             (Error::Resolve { host: "h".into(), source: io::Error::other("x") }, true, false),
             (Error::NoAddresses { host: "h".into() }, false, false),
             (Error::Connect { addr, source: timed_out() }, true, true),
+            (Error::AllAddressesFailed { authority: "h:9".into(), attempts: vec![(addr, timed_out()), (addr, timed_out())] }, true, true),
+            (Error::AllAddressesFailed { authority: "h:9".into(), attempts: vec![(addr, timed_out()), (addr, io::Error::other("x"))] }, true, false),
             (timeout(TimeoutPhase::Total, "h:80", Duration::from_secs(1)), false, true),
             (Error::Io { phase: IoPhase::Sending, authority: "h:80".into(), source: timed_out() }, true, true),
             (Error::Response { authority: "h:80".into(), source: ParseError::EmptyResponse }, true, false),

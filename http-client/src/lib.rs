@@ -16,7 +16,8 @@
 //!        ▼
 //!       Url ──► Request::get(url)      .header(..)? validated, .body(..)
 //!        │
-//!        │ connect(&url)               DNS off the loop, each address tried;
+//!        │ connect(&url)               DNS off the loop, the addresses raced
+//!        │                             (Happy Eyeballs, RFC 8305);
 //!        │                             https: the TLS handshake (rustls),
 //!        ▼                             certificate verified; the connect timeout
 //!   Connection ──send(&request)──►     "GET /x HTTP/1.0\r\nHost: …\r\n\r\n"
@@ -208,7 +209,9 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_MAX_REDIRECTS, DEFAULT_POOL_IDLE_TIMEOUT,
     DEFAULT_POOL_MAX_IDLE_PER_HOST, DEFAULT_TOTAL_TIMEOUT, IntoUrl, get, get_streaming,
 };
-pub use connect::{DEFAULT_CONNECT_TIMEOUT, connect, connect_with_timeout};
+pub use connect::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_HAPPY_EYEBALLS_DELAY, connect, connect_with_timeout,
+};
 pub use connection::{Connection, DEFAULT_IDLE_TIMEOUT};
 pub use error::{Error, IoPhase, Result, TimeoutPhase};
 pub use headers::Headers;
