@@ -16,12 +16,14 @@ use runtime::time::timeout;
 use crate::connect::{ConnectSettings, DEFAULT_CONNECT_TIMEOUT, connect_with};
 use crate::connection::{Connection, DEFAULT_IDLE_TIMEOUT, ExchangeError};
 use crate::pool::{Pool, PoolKey, PoolSettings};
+use crate::proxy::{Proxies, ProxySource, ProxyTarget};
 use crate::stream::Deadline;
 #[cfg(feature = "tls")]
 use crate::transport::TlsOptions;
 use crate::transport::TlsSettings;
 use crate::{
-    BodyStream, ClientStats, Error, Limits, Method, Request, Response, Result, TimeoutPhase, Url,
+    BodyStream, ClientStats, Error, Limits, Method, Proxy, Request, Response, Result, Scheme,
+    TimeoutPhase, Url,
 };
 
 /// How long a whole request (connect, send, the complete response, and
@@ -155,6 +157,7 @@ impl IntoUrl for &String {
 /// | [`pool_max_idle_per_host`](ClientBuilder::pool_max_idle_per_host): idle connections kept per host; 0 = no pool | no limit |
 /// | [`pool_idle_timeout`](ClientBuilder::pool_idle_timeout): how long one stays idle | 30 s |
 /// | trusted roots: webpki-roots, `SSL_CERT_FILE`, `add_root_certificate` | verified |
+/// | [`proxy`](ClientBuilder::proxy), [`no_proxy`](ClientBuilder::no_proxy): the proxies requests go through | the environment's (`HTTPS_PROXY`, ...) |
 ///
 /// The TLS configuration is built once, by [`ClientBuilder::build`], and
 /// shared by every connection (and every client with the default settings);
@@ -208,6 +211,8 @@ impl IntoUrl for &String {
 #[derive(Debug, Clone)]
 pub struct Client {
     config: Config,
+    /// The proxy rules, the environment's read at `build`.
+    proxies: Proxies,
     /// The TLS config every `https://` connection uses.
     tls: TlsSettings,
     /// Idle connections, shared by the clones.
@@ -253,6 +258,7 @@ impl Client {
             },
             #[cfg(feature = "tls")]
             tls: TlsOptions::default(),
+            proxies: ProxySource::Environment,
         }
     }
 
@@ -415,12 +421,13 @@ impl Client {
         request: &Request,
         deadline: Option<Deadline>,
     ) -> Result<BodyStream> {
-        let key = PoolKey::of(request.url());
+        let proxy = self.proxies.route(request.url())?;
+        let key = PoolKey::of(request.url(), proxy);
         if let Some((transport, lease)) = self.pool.checkout(&key) {
             let connection =
-                Connection::new(transport, request.url().authority()).with_lease(Some(lease), true);
+                Connection::routed(transport, request.url(), proxy).with_lease(Some(lease), true);
             match self.exchange(connection, request, deadline).await {
-                Ok(body) => return Ok(body),
+                Ok(body) => return refuse_proxy_407(body, request, proxy),
                 Err(ExchangeError {
                     error,
                     nothing_received: true,
@@ -437,13 +444,15 @@ impl Client {
                 Err(failed) => return Err(failed.error),
             }
         }
-        let connection = connect_with(request.url(), &self.config.connect, &self.tls)
+        let connection = connect_with(request.url(), proxy, &self.config.connect, &self.tls)
             .await?
             .with_lease(self.pool.lease(key), false);
         self.pool.count_opened(connection.tls_resumed());
-        self.exchange(connection, request, deadline)
+        let body = self
+            .exchange(connection, request, deadline)
             .await
-            .map_err(|failed| failed.error)
+            .map_err(|failed| failed.error)?;
+        refuse_proxy_407(body, request, proxy)
     }
 
     /// Sends `request` on `connection` with this client's timeouts and
@@ -460,6 +469,25 @@ impl Client {
             connection.set_deadline(deadline);
         }
         connection.exchange(request).await
+    }
+}
+
+/// A 407 from the proxy an `http://` request went through, as the error it
+/// is (for `https://`, the tunnel's `CONNECT` gets it). Without a proxy, a
+/// 407 is just a status the origin sent.
+fn refuse_proxy_407(
+    body: BodyStream,
+    request: &Request,
+    proxy: Option<&ProxyTarget>,
+) -> Result<BodyStream> {
+    match proxy {
+        Some(proxy) if body.status() == 407 && request.url().scheme() == Scheme::Http => {
+            Err(Error::ProxyAuthentication {
+                proxy: proxy.authority(),
+                sent_credentials: proxy.has_credentials(),
+            })
+        }
+        _ => Ok(body),
     }
 }
 
@@ -492,6 +520,8 @@ fn redirect_target(base: &Url, response: &BodyStream) -> Result<Option<Url>> {
 #[must_use = "call .build() to get the client"]
 pub struct ClientBuilder {
     config: Config,
+    /// The environment's proxies, or those given.
+    proxies: ProxySource,
     #[cfg(feature = "tls")]
     tls: TlsOptions,
 }
@@ -585,6 +615,53 @@ impl ClientBuilder {
     /// ```
     pub fn resolve_to_addrs(mut self, host: &str, addrs: &[std::net::SocketAddr]) -> Self {
         self.config.connect.overrides.insert(host, addrs);
+        self
+    }
+
+    /// Sends requests through `proxy` (for the URLs it is for, except its
+    /// no-proxy hosts), instead of the proxies the environment names. Call
+    /// it again to add another: for each request, the first proxy that
+    /// applies is used, and a request no proxy applies to goes directly.
+    ///
+    /// The environment (`http_proxy`, `HTTPS_PROXY`, `ALL_PROXY`,
+    /// `NO_PROXY`, read as curl reads them; uppercase `HTTP_PROXY` is
+    /// ignored on purpose) is used when this is never called and
+    /// [`no_proxy`](ClientBuilder::no_proxy) is not either. See the
+    /// `proxy` section of the crate docs for what goes over the wire.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use http_client::{Client, Proxy};
+    ///
+    /// let client = Client::builder()
+    ///     .proxy(Proxy::https("http://user:secret@proxy.example:3128")?)
+    ///     .proxy(Proxy::http("http://plain-proxy.example:8080")?.no_proxy(".internal")?)
+    ///     .build();
+    /// # drop(client);
+    /// # Ok::<(), http_client::Error>(())
+    /// ```
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        match &mut self.proxies {
+            ProxySource::Given(proxies) => proxies.push(proxy),
+            ProxySource::Environment => self.proxies = ProxySource::Given(vec![proxy]),
+        }
+        self
+    }
+
+    /// Uses no proxy: forgets those given so far with
+    /// [`proxy`](ClientBuilder::proxy), and ignores the environment's
+    /// (`http_proxy`, `HTTPS_PROXY`, ...). Every request goes directly.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// // Whatever the environment says, talk to the server itself.
+    /// let client = http_client::Client::builder().no_proxy().build();
+    /// # drop(client);
+    /// ```
+    pub fn no_proxy(mut self) -> Self {
+        self.proxies = ProxySource::Given(Vec::new());
         self
     }
 
@@ -712,13 +789,18 @@ impl ClientBuilder {
     /// The client. This builds its TLS configuration, once: a failure to
     /// load the roots named by `SSL_CERT_FILE` is reported by each
     /// `https://` request (`Error::RootCertificates`), while `http://`
-    /// requests work.
+    /// requests work. Unless [`proxy`](ClientBuilder::proxy) or
+    /// [`no_proxy`](ClientBuilder::no_proxy) was called, it reads the
+    /// proxy variables of the environment now; one that does not parse
+    /// is reported by each request it would apply to
+    /// ([`Error::InvalidProxy`]).
     pub fn build(self) -> Client {
         #[cfg(feature = "tls")]
         let tls = self.tls.build();
         #[cfg(not(feature = "tls"))]
         let tls = TlsSettings::default_for_process();
         Client {
+            proxies: self.proxies.build(),
             pool: Pool::new(self.config.pool),
             config: self.config,
             tls,

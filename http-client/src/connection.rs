@@ -28,9 +28,12 @@ use runtime::time::timeout;
 
 use crate::parse::{HeadDone, HeadParser};
 use crate::pool::{Lease, keep_alive};
+use crate::proxy::{Forward, ProxyTarget};
 use crate::stream::{Deadline, Wire};
 use crate::transport::Transport;
-use crate::{BodyStream, Error, IoPhase, Limits, Request, Response, Result, TimeoutPhase};
+use crate::{
+    BodyStream, Error, IoPhase, Limits, Request, Response, Result, Scheme, TimeoutPhase, Url,
+};
 
 /// How long a connection waits for the next byte of a response (or for
 /// room to write the request) before giving up, unless told otherwise.
@@ -68,6 +71,9 @@ pub struct Connection {
     lease: Option<Lease>,
     /// The connection came from the pool (it carried a response before).
     reused: bool,
+    /// Set for a connection to a proxy that forwards `http://` requests:
+    /// they are sent in absolute form, with the proxy's credentials.
+    forward: Option<Forward>,
 }
 
 /// Why [`Connection::exchange`] failed, for the client's replay rule.
@@ -91,7 +97,31 @@ impl Connection {
             deadline: None,
             lease: None,
             reused: false,
+            forward: None,
         }
+    }
+
+    /// A connection to `url`'s origin over `transport`, which goes through
+    /// `proxy` if there is one: errors then name both, and requests to an
+    /// `http://` origin are written for the proxy to forward. (To an
+    /// `https://` origin, the transport is a tunnel the requests go
+    /// through as they would directly.)
+    pub(crate) fn routed(
+        transport: Transport,
+        url: &Url,
+        proxy: Option<&ProxyTarget>,
+    ) -> Connection {
+        let Some(proxy) = proxy else {
+            return Connection::new(transport, url.authority());
+        };
+        let authority = format!("{} via proxy {}", url.authority(), proxy.authority());
+        let mut connection = Connection::new(transport, authority);
+        if url.scheme() == Scheme::Http {
+            connection.forward = Some(Forward {
+                authorization: proxy.authorization(),
+            });
+        }
+        connection
     }
 
     /// A connection of a pooled client: `lease` returns it to the pool,
@@ -190,12 +220,14 @@ impl Connection {
                 // the ACK of the first (Nagle plus delayed ACK: 40 ms).
                 let _ = self.transport.tcp().set_nodelay(true); // only a latency hint
                 let keep_alive = self.lease.is_some();
-                self.write_all(&request.encode_head_for(keep_alive)).await?;
+                let head = request.encode_head_for(keep_alive, self.forward.as_ref());
+                self.write_all(&head).await?;
                 self.write_all(body).await?;
             }
             _ => {
                 let keep_alive = self.lease.is_some();
-                self.write_all(&request.encode_for(keep_alive)).await?;
+                let bytes = request.encode_for(keep_alive, self.forward.as_ref());
+                self.write_all(&bytes).await?;
             }
         }
         self.flush().await

@@ -12,6 +12,7 @@
 //! [`ParseError`]); this type wraps them with the context only the caller
 //! knows, such as which server sent the bad bytes.
 
+mod proxy;
 #[cfg(feature = "tls")]
 mod tls;
 
@@ -184,6 +185,54 @@ pub enum Error {
         /// The error the closed connection gave.
         source: Box<Error>,
     },
+    /// A proxy setting cannot be used — a proxy URL of an unsupported
+    /// scheme, with a path or a bad port, a bad `NO_PROXY` entry:
+    /// `invalid proxy setting https_proxy: proxy scheme "socks5" is not
+    /// supported (only http:// proxies)`. From the [`Proxy`](crate::Proxy)
+    /// constructors at once; for the environment's settings, from each
+    /// request they would apply to.
+    InvalidProxy {
+        /// Where the setting came from: an environment variable
+        /// (`https_proxy`, `NO_PROXY`, ...) or a constructor
+        /// (`Proxy::all`, `Proxy::no_proxy`, ...).
+        origin: String,
+        /// What is wrong with it.
+        source: crate::ProxyError,
+    },
+    /// The proxy could not be reached — its name did not resolve, or no
+    /// connection to it could be made:
+    /// `cannot reach proxy 127.0.0.1:3128: connect to 127.0.0.1:3128: connection refused`.
+    ProxyUnreachable {
+        /// The proxy, as `host:port`.
+        proxy: String,
+        /// Why: [`Error::Resolve`], [`Error::NoAddresses`],
+        /// [`Error::Connect`] or [`Error::AllAddressesFailed`].
+        source: Box<Error>,
+    },
+    /// The proxy answered 407 Proxy Authentication Required:
+    /// `proxy 127.0.0.1:3128 requires authentication (407): give the
+    /// credentials in the proxy URL, http://user:password@host:port`, or,
+    /// when credentials were sent, `proxy 127.0.0.1:3128 did not accept
+    /// the credentials in the proxy URL (407)`.
+    ProxyAuthentication {
+        /// The proxy, as `host:port`.
+        proxy: String,
+        /// Whether the proxy URL had credentials (sent as
+        /// `Proxy-Authorization: Basic`).
+        sent_credentials: bool,
+    },
+    /// The proxy refused to open a `CONNECT` tunnel for an `https://` URL:
+    /// `proxy 127.0.0.1:3128 refused a tunnel to example.com:443: 403 Forbidden`.
+    ProxyRefused {
+        /// The proxy, as `host:port`.
+        proxy: String,
+        /// The origin the tunnel was for, as `host:port`.
+        target: String,
+        /// The proxy's status code.
+        status: u16,
+        /// The proxy's reason phrase.
+        reason: String,
+    },
     /// An `https://` URL in a build without the `tls` feature:
     /// ``https support was not compiled in (feature `tls`)``.
     TlsNotCompiled,
@@ -298,6 +347,11 @@ pub enum TimeoutPhase {
     #[cfg(feature = "tls")]
     #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     Handshake,
+    /// The proxy did not answer a `CONNECT` (the tunnel for an `https://`
+    /// URL) within the connect timeout, which covers it; the error's
+    /// `authority` is the proxy's:
+    /// `proxy 127.0.0.1:3128 did not answer CONNECT within 10s`.
+    Tunnel,
     /// Writing the request made no progress for the duration.
     Send,
     /// No byte arrived for the duration while in this part of the response.
@@ -351,6 +405,7 @@ impl Error {
             Error::AllAddressesFailed { attempts, .. } => attempts
                 .iter()
                 .all(|(_, source)| source.kind() == io::ErrorKind::TimedOut),
+            Error::ProxyUnreachable { source, .. } => source.is_timeout(),
             #[cfg(feature = "tls")]
             Error::TlsHandshake { source, .. } => source.kind() == io::ErrorKind::TimedOut,
             _ => false,
@@ -359,11 +414,11 @@ impl Error {
 }
 
 impl Error {
-    /// Whether no TCP connection could be made to the server: an
-    /// [`Error::Connect`], an [`Error::AllAddressesFailed`], or the connect
-    /// timeout passing before the TCP handshake completed
-    /// ([`TimeoutPhase::Connect`]). Nothing was sent, so any request may be
-    /// tried again.
+    /// Whether no TCP connection could be made to the server (or the
+    /// proxy): an [`Error::Connect`], an [`Error::AllAddressesFailed`], an
+    /// [`Error::ProxyUnreachable`], or the connect timeout passing before
+    /// the TCP handshake completed ([`TimeoutPhase::Connect`]). Nothing was
+    /// sent, so any request may be tried again.
     ///
     /// # Examples
     ///
@@ -384,6 +439,7 @@ impl Error {
             self,
             Error::Connect { .. }
                 | Error::AllAddressesFailed { .. }
+                | Error::ProxyUnreachable { .. }
                 | Error::Timeout {
                     phase: TimeoutPhase::Connect,
                     ..
@@ -455,6 +511,9 @@ impl fmt::Display for Error {
                     }
                     #[cfg(feature = "tls")]
                     TimeoutPhase::Handshake => write!(f, "no TLS handshake within {after}"),
+                    TimeoutPhase::Tunnel => {
+                        write!(f, "proxy {authority} did not answer CONNECT within {after}")
+                    }
                     TimeoutPhase::Send => {
                         write!(
                             f,
@@ -513,6 +572,10 @@ impl fmt::Display for Error {
                      retry it if it is safe to"
                 )
             }
+            Error::InvalidProxy { .. }
+            | Error::ProxyUnreachable { .. }
+            | Error::ProxyAuthentication { .. }
+            | Error::ProxyRefused { .. } => proxy::fmt(self, f),
             Error::TlsNotCompiled => {
                 f.write_str("https support was not compiled in (feature `tls`)")
             }
@@ -534,6 +597,8 @@ impl std::error::Error for Error {
                 .first()
                 .map(|(_, source)| source as &(dyn std::error::Error + 'static)),
             Error::Response { source, .. } => Some(source),
+            Error::InvalidProxy { source, .. } => Some(source),
+            Error::ProxyUnreachable { source, .. } => Some(&**source),
             Error::ReusedConnectionClosed { source, .. } => Some(&**source),
             #[cfg(feature = "tls")]
             Error::CertificateNameMismatch { source, .. }

@@ -159,6 +159,39 @@
 //! Without the feature the crate has no TLS dependency, and an `https://`
 //! URL fails with ``https support was not compiled in (feature `tls`)``.
 //!
+//! # Proxies
+//!
+//! A [`Client`] sends its requests through the HTTP proxies the
+//! environment names, as curl reads them — `http_proxy` for `http://`
+//! URLs, `HTTPS_PROXY` (or `https_proxy`) for `https://`, `ALL_PROXY` for
+//! both, and `NO_PROXY`, a list of hosts (`.example.com`), addresses,
+//! CIDR ranges (`10.0.0.0/8`) and `*`, each with an optional `:port`, to
+//! reach directly. Uppercase `HTTP_PROXY` is ignored on purpose: CGI
+//! servers set it from a request's `Proxy:` header (the "httpoxy" hole),
+//! so a client reading it could be steered by whoever sent the request.
+//! [`ClientBuilder::proxy`] gives proxies instead, and
+//! [`ClientBuilder::no_proxy`] none:
+//!
+//! ```
+//! use http_client::{Client, Proxy};
+//!
+//! let client = Client::builder()
+//!     .proxy(Proxy::all("http://user:secret@proxy.example:3128")?.no_proxy("localhost, .internal")?)
+//!     .build();
+//! # drop(client);
+//! # Ok::<(), http_client::Error>(())
+//! ```
+//!
+//! An `http://` request goes to the proxy with the whole URL on its
+//! request line (`GET http://example.com/ HTTP/1.0`); an `https://` one
+//! asks the proxy for a tunnel (`CONNECT example.com:443`) and runs TLS
+//! with the origin inside it, so the certificate is checked against the
+//! origin's name and the proxy sees only ciphertext. The proxy URL's
+//! credentials go to the proxy as `Proxy-Authorization: Basic`, and a 407
+//! is an error naming the proxy ([`Error::ProxyAuthentication`]). The
+//! connect timeout covers the way through the proxy, the `CONNECT`
+//! included. [`connect`] itself always goes directly.
+//!
 //! # Errors
 //!
 //! Each pure layer has its own error — [`UrlError`], [`RequestError`],
@@ -186,6 +219,7 @@
     unreachable_pub
 )]
 
+mod basic;
 mod client;
 mod connect;
 mod connection;
@@ -196,6 +230,7 @@ mod limits;
 mod method;
 mod parse;
 mod pool;
+mod proxy;
 mod request;
 mod response;
 mod stats;
@@ -218,6 +253,7 @@ pub use headers::Headers;
 pub use limits::Limits;
 pub use method::Method;
 pub use parse::{ParseError, ParsePhase, ResponseParser, Status, parse_response};
+pub use proxy::{Proxy, ProxyError};
 pub use request::{Request, RequestError};
 pub use response::Response;
 pub use stats::ClientStats;

@@ -9,6 +9,7 @@ pub use error::RequestError;
 
 use std::fmt;
 
+use crate::proxy::Forward;
 use crate::token::is_token;
 use crate::{Headers, Method, Url};
 
@@ -290,7 +291,7 @@ impl Request {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn encode(&self) -> Vec<u8> {
-        self.encode_for(false)
+        self.encode_for(false, None)
     }
 
     /// The head only (request line, headers and the empty line), for callers
@@ -308,20 +309,26 @@ impl Request {
     /// # Ok::<(), http_client::UrlError>(())
     /// ```
     pub fn encode_head(&self) -> Vec<u8> {
-        self.encode_head_for(false)
+        self.encode_head_for(false, None)
     }
 
     /// [`encode`](Request::encode), asking the server to keep the
-    /// connection open (`Connection: keep-alive`) when `keep_alive`.
-    pub(crate) fn encode_for(&self, keep_alive: bool) -> Vec<u8> {
-        let mut out = self.encode_head_for(keep_alive);
+    /// connection open (`Connection: keep-alive`) when `keep_alive`, and
+    /// in a proxy's form when `forward` (see
+    /// [`encode_head_for`](Request::encode_head_for)).
+    pub(crate) fn encode_for(&self, keep_alive: bool, forward: Option<&Forward>) -> Vec<u8> {
+        let mut out = self.encode_head_for(keep_alive, forward);
         out.extend_from_slice(self.body.as_deref().unwrap_or_default());
         out
     }
 
     /// [`encode_head`](Request::encode_head), with `Connection: keep-alive`
-    /// instead of `close` when `keep_alive`.
-    pub(crate) fn encode_head_for(&self, keep_alive: bool) -> Vec<u8> {
+    /// instead of `close` when `keep_alive`. With `forward` (a request to
+    /// an `http://` URL through a proxy), the request line carries the
+    /// whole URL (`GET http://host/path HTTP/1.0`, RFC 9112 §3.2.2's
+    /// absolute form) and the proxy's credentials follow the caller's
+    /// headers, unless the caller set `Proxy-Authorization` itself.
+    pub(crate) fn encode_head_for(&self, keep_alive: bool, forward: Option<&Forward>) -> Vec<u8> {
         let fields: usize = self
             .headers
             .iter()
@@ -331,7 +338,10 @@ impl Request {
         let mut out = Vec::with_capacity(128 + self.url.path_and_query().len() + fields + body_len);
         out.extend_from_slice(self.method.as_str().as_bytes());
         out.push(b' ');
-        out.extend_from_slice(self.url.path_and_query().as_bytes());
+        match forward {
+            Some(_) => out.extend_from_slice(self.url.absolute_form().as_bytes()),
+            None => out.extend_from_slice(self.url.path_and_query().as_bytes()),
+        }
         out.extend_from_slice(b" HTTP/1.0\r\nHost: ");
         match &self.host {
             Some(host) => out.extend_from_slice(host),
@@ -342,6 +352,13 @@ impl Request {
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b": ");
             out.extend_from_slice(value);
+            out.extend_from_slice(b"\r\n");
+        }
+        if let Some(authorization) = forward.and_then(|f| f.authorization.as_deref())
+            && self.headers.get("proxy-authorization").is_none()
+        {
+            out.extend_from_slice(b"Proxy-Authorization: ");
+            out.extend_from_slice(authorization.as_bytes());
             out.extend_from_slice(b"\r\n");
         }
         if self.body.is_some() {
@@ -448,6 +465,33 @@ mod tests {
             let result = Request::get(url("http://h/")).header(name, value);
             assert_eq!(result.unwrap_err(), want, "{name:?}: {value:?}");
         }
+    }
+
+    #[test]
+    fn a_request_through_a_proxy_names_the_whole_url() {
+        let forward = Forward {
+            authorization: Some("Basic dTpw".into()),
+        };
+        let request = Request::get(url("http://[::1]:8080/a?b"))
+            .header("Accept", "*/*")
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&request.encode_for(true, Some(&forward))),
+            "GET http://[::1]:8080/a?b HTTP/1.0\r\nHost: [::1]:8080\r\nAccept: */*\r\n\
+             Proxy-Authorization: Basic dTpw\r\nConnection: keep-alive\r\n\r\n"
+        );
+        // The caller's own Proxy-Authorization is the only one.
+        let own = request.header("Proxy-Authorization", "Bearer x").unwrap();
+        let head = String::from_utf8_lossy(&own.encode_for(false, Some(&forward))).into_owned();
+        assert_eq!(head.matches("Proxy-Authorization").count(), 1, "{head}");
+        assert!(head.starts_with("GET http://[::1]:8080/a?b HTTP/1.0\r\n"));
+        let direct = Request::get(url("http://h/x")).encode_for(
+            false,
+            Some(&Forward {
+                authorization: None,
+            }),
+        );
+        assert!(direct.starts_with(b"GET http://h/x HTTP/1.0\r\nHost: h\r\nConnection: close"));
     }
 
     #[test]

@@ -15,9 +15,11 @@
 mod error;
 mod join;
 mod scheme;
+mod userinfo;
 
 pub use error::UrlError;
 pub use scheme::Scheme;
+pub(crate) use userinfo::{Credentials, split_userinfo};
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -234,6 +236,29 @@ impl Url {
     pub fn ip(&self) -> Option<IpAddr> {
         self.ip
     }
+
+    /// `http://host:port/`, for a host already parsed and normalized by
+    /// [`parse_authority`]: where a proxy is reached.
+    pub(crate) fn endpoint(host: String, ip: Option<IpAddr>, port: u16) -> Url {
+        Url {
+            scheme: Scheme::Http,
+            host,
+            ip,
+            port,
+            path_and_query: "/".to_owned(),
+        }
+    }
+
+    /// The request target in absolute form (RFC 9112 §3.2.2), as a request
+    /// to a proxy names it: `http://host[:port]/path?query`.
+    pub(crate) fn absolute_form(&self) -> String {
+        format!(
+            "{}://{}{}",
+            self.scheme,
+            self.host_header(),
+            self.path_and_query
+        )
+    }
 }
 
 /// Formats the host (bracketed for IPv6) and the port when needed.
@@ -313,7 +338,7 @@ fn split_scheme(input: &str) -> Option<(&str, &str)> {
 
 /// Parses `host[:port]` into the normalized host, its IP when literal, and
 /// the port (`default_port` when none is given).
-fn parse_authority(
+pub(crate) fn parse_authority(
     authority: &str,
     default_port: u16,
 ) -> Result<(String, Option<IpAddr>, u16), UrlError> {

@@ -22,8 +22,9 @@ use std::time::Duration;
 use runtime::net::TcpStream;
 use runtime::time::timeout;
 
-use crate::transport::{self, TlsSettings};
-use crate::{Connection, Error, Result, TimeoutPhase, Url};
+use crate::proxy::{ProxyTarget, tunnel};
+use crate::transport::{self, TlsSettings, Transport};
+use crate::{Connection, Error, Result, Scheme, TimeoutPhase, Url};
 use happy_eyeballs::{Race, interleave};
 
 /// How long [`connect`] waits for name resolution, the TCP handshake and
@@ -68,7 +69,8 @@ impl ConnectSettings {
 /// Opens a connection to the URL's host and port, giving up after
 /// [`DEFAULT_CONNECT_TIMEOUT`]. A host with several addresses (IPv6 and
 /// IPv4, say) gets them raced, Happy Eyeballs style (RFC 8305), with
-/// [`DEFAULT_HAPPY_EYEBALLS_DELAY`] between the starts. For an `https://` URL the connection is a
+/// [`DEFAULT_HAPPY_EYEBALLS_DELAY`] between the starts; no proxy is used
+/// (a [`Client`](crate::Client) uses them). For an `https://` URL the connection is a
 /// TLS session, verified against the default roots (webpki-roots and
 /// `SSL_CERT_FILE`); a [`Client`](crate::Client) can trust others. Since a
 /// request follows, TLS 1.3's last handshake message (the client's
@@ -130,46 +132,86 @@ pub async fn connect(url: &Url) -> Result<Connection> {
 /// As for [`connect`].
 pub async fn connect_with_timeout(url: &Url, limit: Duration) -> Result<Connection> {
     let settings = ConnectSettings::with_timeout(limit);
-    connect_with(url, &settings, &TlsSettings::default_for_process()).await
+    connect_with(url, None, &settings, &TlsSettings::default_for_process()).await
 }
 
-/// [`connect_with_timeout`] with a client's settings.
+/// [`connect_with_timeout`] with a client's settings, through `proxy` if
+/// one is given.
 pub(crate) async fn connect_with(
     url: &Url,
+    proxy: Option<&ProxyTarget>,
     settings: &ConnectSettings,
     tls: &TlsSettings,
 ) -> Result<Connection> {
     transport::check(url, tls)?;
-    let handshaking = Cell::new(false);
-    match timeout(settings.timeout, open(url, settings, tls, &handshaking)).await {
+    let progress = Progress::default();
+    match timeout(settings.timeout, open(url, proxy, settings, tls, &progress)).await {
         Ok(result) => result,
         Err(_elapsed) => Err(Error::Timeout {
-            phase: phase(&handshaking),
-            authority: url.authority(),
+            phase: progress.phase(),
+            authority: match (proxy, progress.tunnelling.get()) {
+                (Some(proxy), true) => proxy.authority(),
+                (Some(proxy), false) => {
+                    format!("{} via proxy {}", url.authority(), proxy.authority())
+                }
+                (None, _) => url.authority(),
+            },
             after: settings.timeout,
         }),
     }
 }
 
-/// The step the connect deadline interrupted.
-fn phase(handshaking: &Cell<bool>) -> TimeoutPhase {
-    #[cfg(feature = "tls")]
-    if handshaking.get() {
-        return TimeoutPhase::Handshake;
+/// How far a connect got, for the message of a timeout.
+#[derive(Debug, Default)]
+struct Progress {
+    /// The `CONNECT` to a proxy was sent.
+    tunnelling: Cell<bool>,
+    /// The TLS handshake began.
+    handshaking: Cell<bool>,
+}
+
+impl Progress {
+    /// The step the connect deadline interrupted.
+    fn phase(&self) -> TimeoutPhase {
+        #[cfg(feature = "tls")]
+        if self.handshaking.get() {
+            return TimeoutPhase::Handshake;
+        }
+        if self.tunnelling.get() {
+            return TimeoutPhase::Tunnel;
+        }
+        TimeoutPhase::Connect
     }
-    let _ = handshaking;
-    TimeoutPhase::Connect
 }
 
 async fn open(
     url: &Url,
+    proxy: Option<&ProxyTarget>,
     settings: &ConnectSettings,
     tls: &TlsSettings,
-    handshaking: &Cell<bool>,
+    progress: &Progress,
 ) -> Result<Connection> {
-    let tcp = open_tcp(url, settings).await?;
-    let transport = transport::establish(tcp, url, tls, handshaking).await?;
-    Ok(Connection::new(transport, url.authority()))
+    let tcp = match proxy {
+        None => open_tcp(url, settings).await?,
+        Some(proxy) => {
+            let mut tcp = open_tcp(proxy.endpoint(), settings).await.map_err(|e| {
+                Error::ProxyUnreachable {
+                    proxy: proxy.authority(),
+                    source: Box::new(e),
+                }
+            })?;
+            if url.scheme() == Scheme::Http {
+                // The proxy forwards each request: no tunnel, no TLS.
+                return Ok(Connection::routed(Transport::Plain(tcp), url, Some(proxy)));
+            }
+            progress.tunnelling.set(true);
+            tunnel::open(&mut tcp, url, proxy).await?;
+            progress.tunnelling.set(false);
+            tcp
+        }
+    };
+    let transport = transport::establish(tcp, url, tls, &progress.handshaking).await?;
+    Ok(Connection::routed(transport, url, proxy))
 }
 
 /// A TCP connection to one of the URL's addresses: the winner of their
