@@ -26,7 +26,7 @@ use std::time::SystemTime;
 #[cfg(feature = "tls")]
 pub(crate) use self::tls::handshake_error;
 use crate::display::{Compact, IoMessage, escape};
-use crate::{ParseError, ParsePhase, RequestError, Url, UrlError};
+use crate::{DecodeError, ParseError, ParsePhase, RequestError, Url, UrlError};
 
 /// A `Result` whose error is this crate's [`Error`].
 ///
@@ -150,6 +150,18 @@ pub enum Error {
         authority: String,
         /// What is wrong with the response.
         source: ParseError,
+    },
+    /// A compressed body (`Content-Encoding: gzip` or `deflate`, decoded
+    /// because the client asked for it with
+    /// [`ClientBuilder::gzip`](crate::ClientBuilder::gzip) or `deflate`)
+    /// could not be decoded, or decodes to more than the body limit:
+    /// `bad gzip body from 127.0.0.1:8080: the decoded body exceeds the
+    /// 16 MiB limit (...)`.
+    Decode {
+        /// The peer, as `host:port`.
+        authority: String,
+        /// What is wrong with it.
+        source: crate::DecodeError,
     },
     /// Redirects went on past the limit:
     /// `too many redirects (more than 5), last location http://...`.
@@ -448,7 +460,8 @@ impl Error {
     }
 
     /// The body limit the response crossed, in bytes, when this error is a
-    /// [`ParseError::BodyTooLarge`]: for a message that says how to raise it.
+    /// [`ParseError::BodyTooLarge`] (or a [`DecodeError::TooLarge`]: the
+    /// decoded body crossed it): for a message that says how to raise it.
     ///
     /// # Examples
     ///
@@ -469,6 +482,10 @@ impl Error {
         match self {
             Error::Response {
                 source: ParseError::BodyTooLarge { limit },
+                ..
+            }
+            | Error::Decode {
+                source: DecodeError::TooLarge { limit, .. },
                 ..
             } => Some(*limit),
             _ => None,
@@ -539,6 +556,15 @@ impl fmt::Display for Error {
                 };
                 write!(f, "{doing} {authority}: {}", IoMessage(source))
             }
+            Error::Decode { authority, source } => {
+                let coding = match source {
+                    DecodeError::Corrupt { coding, .. }
+                    | DecodeError::Truncated { coding }
+                    | DecodeError::TrailingBytes { coding }
+                    | DecodeError::TooLarge { coding, .. } => coding,
+                };
+                write!(f, "bad {coding} body from {authority}: {source}")
+            }
             Error::Response { authority, source } => {
                 write!(f, "bad response from {authority}: {source}")
             }
@@ -598,6 +624,7 @@ impl std::error::Error for Error {
                 .map(|(_, source)| source as &(dyn std::error::Error + 'static)),
             Error::Response { source, .. } => Some(source),
             Error::InvalidProxy { source, .. } => Some(source),
+            Error::Decode { source, .. } => Some(source),
             Error::ProxyUnreachable { source, .. } => Some(&**source),
             Error::ReusedConnectionClosed { source, .. } => Some(&**source),
             #[cfg(feature = "tls")]

@@ -159,6 +159,19 @@
 //! Without the feature the crate has no TLS dependency, and an `https://`
 //! URL fails with ``https support was not compiled in (feature `tls`)``.
 //!
+//! # Compressed bodies
+//!
+//! With the `gzip` feature (on by default), a client built with
+//! [`ClientBuilder::gzip`] or [`ClientBuilder::deflate`] asks for
+//! compressed bodies (`Accept-Encoding: gzip, deflate`) and decodes them as
+//! they stream: [`BodyStream::chunk`], `AsyncRead` and
+//! [`Response::body`] give the decoded bytes, and the headers that
+//! describe the encoding are gone. The body limit bounds the decoded size
+//! too, so a small body that expands enormously (a decompression bomb)
+//! stops there with [`Error::Decode`], having held one 32 KiB buffer of it
+//! at a time. Off by default: a client that does not ask gets the bytes as
+//! the server sent them.
+//!
 //! # Proxies
 //!
 //! A [`Client`] sends its requests through the HTTP proxies the
@@ -210,8 +223,12 @@
 // docs.rs (nightly) marks feature-gated items with the feature they need.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
-// The crate docs link to the TLS API, which exists only with the feature.
-#![cfg_attr(not(feature = "tls"), allow(rustdoc::broken_intra_doc_links))]
+// The crate docs link to the TLS and gzip APIs, which exist only with
+// their features.
+#![cfg_attr(
+    any(not(feature = "tls"), not(feature = "gzip")),
+    allow(rustdoc::broken_intra_doc_links)
+)]
 #![warn(
     missing_docs,
     missing_debug_implementations,
@@ -223,6 +240,7 @@ mod basic;
 mod client;
 mod connect;
 mod connection;
+mod decode;
 mod display;
 mod error;
 mod headers;
@@ -248,6 +266,7 @@ pub use connect::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_HAPPY_EYEBALLS_DELAY, connect, connect_with_timeout,
 };
 pub use connection::{Connection, DEFAULT_IDLE_TIMEOUT};
+pub use decode::DecodeError;
 pub use error::{Error, IoPhase, Result, TimeoutPhase};
 pub use headers::Headers;
 pub use limits::Limits;

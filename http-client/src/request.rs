@@ -291,7 +291,7 @@ impl Request {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn encode(&self) -> Vec<u8> {
-        self.encode_for(false, None)
+        self.encode_for(false, None, None)
     }
 
     /// The head only (request line, headers and the empty line), for callers
@@ -309,15 +309,20 @@ impl Request {
     /// # Ok::<(), http_client::UrlError>(())
     /// ```
     pub fn encode_head(&self) -> Vec<u8> {
-        self.encode_head_for(false, None)
+        self.encode_head_for(false, None, None)
     }
 
     /// [`encode`](Request::encode), asking the server to keep the
-    /// connection open (`Connection: keep-alive`) when `keep_alive`, and
-    /// in a proxy's form when `forward` (see
+    /// connection open (`Connection: keep-alive`) when `keep_alive`, in a
+    /// proxy's form when `forward`, and for a coding (see
     /// [`encode_head_for`](Request::encode_head_for)).
-    pub(crate) fn encode_for(&self, keep_alive: bool, forward: Option<&Forward>) -> Vec<u8> {
-        let mut out = self.encode_head_for(keep_alive, forward);
+    pub(crate) fn encode_for(
+        &self,
+        keep_alive: bool,
+        forward: Option<&Forward>,
+        accept_encoding: Option<&str>,
+    ) -> Vec<u8> {
+        let mut out = self.encode_head_for(keep_alive, forward, accept_encoding);
         out.extend_from_slice(self.body.as_deref().unwrap_or_default());
         out
     }
@@ -327,8 +332,15 @@ impl Request {
     /// an `http://` URL through a proxy), the request line carries the
     /// whole URL (`GET http://host/path HTTP/1.0`, RFC 9112 §3.2.2's
     /// absolute form) and the proxy's credentials follow the caller's
-    /// headers, unless the caller set `Proxy-Authorization` itself.
-    pub(crate) fn encode_head_for(&self, keep_alive: bool, forward: Option<&Forward>) -> Vec<u8> {
+    /// headers, unless the caller set `Proxy-Authorization` itself. With
+    /// `accept_encoding` (a client that decodes compressed bodies), that
+    /// `Accept-Encoding` follows too, unless the caller set one.
+    pub(crate) fn encode_head_for(
+        &self,
+        keep_alive: bool,
+        forward: Option<&Forward>,
+        accept_encoding: Option<&str>,
+    ) -> Vec<u8> {
         let fields: usize = self
             .headers
             .iter()
@@ -352,6 +364,13 @@ impl Request {
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b": ");
             out.extend_from_slice(value);
+            out.extend_from_slice(b"\r\n");
+        }
+        if let Some(coding) = accept_encoding
+            && !self.headers.contains("accept-encoding")
+        {
+            out.extend_from_slice(b"Accept-Encoding: ");
+            out.extend_from_slice(coding.as_bytes());
             out.extend_from_slice(b"\r\n");
         }
         if let Some(authorization) = forward.and_then(|f| f.authorization.as_deref())
@@ -476,13 +495,14 @@ mod tests {
             .header("Accept", "*/*")
             .unwrap();
         assert_eq!(
-            String::from_utf8_lossy(&request.encode_for(true, Some(&forward))),
+            String::from_utf8_lossy(&request.encode_for(true, Some(&forward), None)),
             "GET http://[::1]:8080/a?b HTTP/1.0\r\nHost: [::1]:8080\r\nAccept: */*\r\n\
              Proxy-Authorization: Basic dTpw\r\nConnection: keep-alive\r\n\r\n"
         );
         // The caller's own Proxy-Authorization is the only one.
         let own = request.header("Proxy-Authorization", "Bearer x").unwrap();
-        let head = String::from_utf8_lossy(&own.encode_for(false, Some(&forward))).into_owned();
+        let head =
+            String::from_utf8_lossy(&own.encode_for(false, Some(&forward), None)).into_owned();
         assert_eq!(head.matches("Proxy-Authorization").count(), 1, "{head}");
         assert!(head.starts_with("GET http://[::1]:8080/a?b HTTP/1.0\r\n"));
         let direct = Request::get(url("http://h/x")).encode_for(
@@ -490,8 +510,24 @@ mod tests {
             Some(&Forward {
                 authorization: None,
             }),
+            None,
         );
         assert!(direct.starts_with(b"GET http://h/x HTTP/1.0\r\nHost: h\r\nConnection: close"));
+    }
+
+    #[test]
+    fn a_decoding_client_asks_for_its_codings_unless_the_caller_did() {
+        let request = Request::get(url("http://h/")).header("X", "1").unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&request.encode_for(false, None, Some("gzip, deflate"))),
+            "GET / HTTP/1.0\r\nHost: h\r\nX: 1\r\nAccept-Encoding: gzip, deflate\r\nConnection: close\r\n\r\n"
+        );
+        let own = request.header("accept-encoding", "br").unwrap();
+        let head = String::from_utf8_lossy(&own.encode_for(false, None, Some("gzip"))).into_owned();
+        assert!(
+            head.contains("accept-encoding: br\r\n") && !head.contains("gzip"),
+            "{head}"
+        );
     }
 
     #[test]

@@ -227,6 +227,81 @@ impl ClientBuilder {
         self
     }
 
+    /// With `true`, asks for gzip-compressed bodies (`Accept-Encoding:
+    /// gzip`, with `deflate` if that is on too) and decodes a response
+    /// with `Content-Encoding: gzip` as its body streams: [`BodyStream::chunk`],
+    /// its `AsyncRead` and [`Response::body`] give the decoded bytes. Off by
+    /// default, as in reqwest (curl's `--compressed`).
+    ///
+    /// A decoded response loses its `Content-Encoding` and `Content-Length`
+    /// headers (they describe the compressed bytes), so
+    /// [`BodyStream::content_length`] is `None`; the body limit
+    /// ([`max_body_bytes`](ClientBuilder::max_body_bytes)) bounds the
+    /// decoded bytes as well as the compressed ones, so a decompression
+    /// bomb stops there ([`Error::Decode`]), and memory stays one 32 KiB
+    /// buffer more than for a plain body. A request that sets its own
+    /// `Accept-Encoding` keeps it (its gzip answer is still decoded); a
+    /// request with a `Range` header asks for nothing and decodes nothing,
+    /// since a part of a compressed body cannot be decoded alone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::net::TcpListener;
+    ///
+    /// runtime::block_on(async {
+    ///     # let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     # let port = listener.local_addr()?.port();
+    ///     # runtime::spawn(async move {
+    ///     #     let (mut s, _) = listener.accept().await.unwrap();
+    ///     #     let mut request = [0; 1024];
+    ///     #     let n = s.read(&mut request).await.unwrap();
+    ///     #     assert!(String::from_utf8_lossy(&request[..n]).contains("Accept-Encoding: gzip\r\n"));
+    ///     #     // "hello", gzipped.
+    ///     #     let gz = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xcb\x48\xcd\xc9\xc9\x07\x00\x86\xa6\x10\x36\x05\x00\x00\x00";
+    ///     #     s.write_all(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 25\r\n\r\n").await.unwrap();
+    ///     #     s.write_all(gz).await.unwrap();
+    ///     # });
+    ///     let client = http_client::Client::builder().gzip(true).build();
+    ///     let response = client.get(format!("http://127.0.0.1:{port}/")).await?;
+    ///     assert_eq!(response.text()?, "hello"); // sent as 25 gzipped bytes
+    ///     assert_eq!(response.header("content-encoding"), None);
+    ///     Ok::<_, Box<dyn std::error::Error>>(())
+    /// })?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// [`BodyStream::chunk`]: crate::BodyStream::chunk
+    /// [`BodyStream::content_length`]: crate::BodyStream::content_length
+    /// [`Response::body`]: crate::Response::body
+    /// [`Error::Decode`]: crate::Error::Decode
+    #[cfg(feature = "gzip")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "gzip")))]
+    pub fn gzip(mut self, enable: bool) -> Self {
+        self.config.accept.gzip = enable;
+        self
+    }
+
+    /// With `true`, asks for deflate-compressed bodies (`Accept-Encoding:
+    /// deflate`, after `gzip` if that is on too) and decodes a response
+    /// with `Content-Encoding: deflate` (zlib data, or raw deflate data as
+    /// some servers send) as its body streams; as [`gzip`](ClientBuilder::gzip)
+    /// in every other way. Off by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// // curl's --compressed: both codings.
+    /// let client = http_client::Client::builder().gzip(true).deflate(true).build();
+    /// # drop(client);
+    /// ```
+    #[cfg(feature = "gzip")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "gzip")))]
+    pub fn deflate(mut self, enable: bool) -> Self {
+        self.config.accept.deflate = enable;
+        self
+    }
+
     /// How many redirects `GET` and `HEAD` follow; 0 returns 3xx responses
     /// as they are.
     pub fn max_redirects(mut self, count: u32) -> Self {

@@ -18,6 +18,7 @@ use runtime::time::timeout;
 
 use crate::connect::{ConnectSettings, DEFAULT_CONNECT_TIMEOUT, connect_with};
 use crate::connection::{Connection, DEFAULT_IDLE_TIMEOUT, ExchangeError};
+use crate::decode::Accept;
 use crate::pool::{Pool, PoolKey, PoolSettings};
 use crate::proxy::{Proxies, ProxySource, ProxyTarget};
 use crate::stream::Deadline;
@@ -161,6 +162,7 @@ impl IntoUrl for &String {
 /// | [`pool_idle_timeout`](ClientBuilder::pool_idle_timeout): how long one stays idle | 30 s |
 /// | trusted roots: webpki-roots, `SSL_CERT_FILE`, `add_root_certificate` | verified |
 /// | [`proxy`](ClientBuilder::proxy), [`no_proxy`](ClientBuilder::no_proxy): the proxies requests go through | the environment's (`HTTPS_PROXY`, ...) |
+/// | [`gzip`](ClientBuilder::gzip), [`deflate`](ClientBuilder::deflate): compressed bodies asked for and decoded | off |
 ///
 /// The TLS configuration is built once, by [`ClientBuilder::build`], and
 /// shared by every connection (and every client with the default settings);
@@ -231,6 +233,8 @@ pub(super) struct Config {
     limits: Limits,
     max_redirects: u32,
     pool: PoolSettings,
+    /// The content codings asked for and decoded (`gzip`, `deflate`).
+    accept: Accept,
 }
 
 impl Default for Client {
@@ -258,6 +262,7 @@ impl Client {
                     max_idle_per_host: DEFAULT_POOL_MAX_IDLE_PER_HOST,
                     idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
                 },
+                accept: Accept::default(),
             },
             #[cfg(feature = "tls")]
             tls: TlsOptions::default(),
@@ -468,6 +473,7 @@ impl Client {
     ) -> std::result::Result<BodyStream, ExchangeError> {
         connection.set_idle_timeout(self.config.idle_timeout);
         connection.set_limits(self.config.limits);
+        connection.set_accept(self.config.accept);
         if let Some(deadline) = deadline {
             connection.set_deadline(deadline);
         }
