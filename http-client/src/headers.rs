@@ -163,8 +163,7 @@ impl Headers {
     }
 
     /// Removes every field named `name` (any case): a decoded body's
-    /// `Content-Encoding` (only a build with `gzip` decodes).
-    #[cfg(feature = "gzip")]
+    /// `Content-Encoding`, a request's `Authorization` replaced.
     pub(crate) fn remove_all(&mut self, name: &str) {
         self.fields.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
     }

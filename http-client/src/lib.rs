@@ -159,6 +159,16 @@
 //! Without the feature the crate has no TLS dependency, and an `https://`
 //! URL fails with ``https support was not compiled in (feature `tls`)``.
 //!
+//! # Credentials
+//!
+//! A URL may carry them, `http://user:password@host/` (percent-encoded:
+//! `%40` for `@`), or a request may be given them with
+//! [`Request::basic_auth`]; either way they go to the server as
+//! `Authorization: Basic`. A redirect keeps them only for the same scheme,
+//! host and port (curl's rule): a `Location` anywhere else gets none. And
+//! they are never printed: a [`Url`] shows `http://user@host/`, a
+//! [`Request`]'s `Debug` shows `***`, so errors and logs do not leak them.
+//!
 //! # Compressed bodies
 //!
 //! With the `gzip` feature (on by default), a client built with

@@ -303,7 +303,8 @@ impl ClientBuilder {
     }
 
     /// How many redirects `GET` and `HEAD` follow; 0 returns 3xx responses
-    /// as they are.
+    /// as they are. Credentials (the URL's, `Authorization`, `Cookie`)
+    /// follow a redirect only to the same scheme, host and port.
     pub fn max_redirects(mut self, count: u32) -> Self {
         self.config.max_redirects = count;
         self

@@ -38,7 +38,9 @@ pub enum UrlError {
     UnclosedBracket,
     /// The port is empty, not all digits, zero, or above 65535.
     InvalidPort(String),
-    /// The URL carries credentials (`user@host`), which this client does not send.
+    /// No longer returned: URLs may carry credentials (`user@host`) since
+    /// they are sent as `Authorization: Basic`. Kept so that code matching
+    /// on it still compiles.
     UserInfo,
     /// The credentials before the host (`user:password@`) are malformed:
     /// an empty user name, a `%` not followed by two hex digits, or bytes

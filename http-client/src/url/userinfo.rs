@@ -23,6 +23,22 @@ impl Credentials {
     pub(crate) fn header_value(&self) -> String {
         crate::basic::header_value(&self.user, self.password.as_deref())
     }
+
+    /// The user name as a URL writes it: percent-encoded but for the
+    /// characters a userinfo may hold as they are (RFC 3986's unreserved
+    /// and sub-delims).
+    pub(crate) fn shown_user(&self) -> String {
+        let mut out = String::with_capacity(self.user.len());
+        for byte in self.user.bytes() {
+            let plain = byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&byte);
+            if plain {
+                out.push(char::from(byte));
+            } else {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        }
+        out
+    }
 }
 
 impl fmt::Debug for Credentials {
