@@ -12,6 +12,8 @@
 //! [`ParseError`]); this type wraps them with the context only the caller
 //! knows, such as which server sent the bad bytes.
 
+#[cfg(feature = "tls")]
+mod certificate;
 mod proxy;
 #[cfg(feature = "tls")]
 mod tls;
@@ -23,6 +25,8 @@ use std::time::Duration;
 #[cfg(feature = "tls")]
 use std::time::SystemTime;
 
+#[cfg(feature = "tls")]
+pub use self::certificate::CertificateProblem;
 #[cfg(feature = "tls")]
 pub(crate) use self::tls::handshake_error;
 use crate::display::{Compact, IoMessage, escape};
@@ -249,7 +253,8 @@ pub enum Error {
     /// ``https support was not compiled in (feature `tls`)``.
     TlsNotCompiled,
     /// The server's certificate names other hosts than the one asked for:
-    /// `certificate for wrong.example is not valid for localhost`.
+    /// `certificate for wrong.example is not valid for localhost (use a
+    /// name it is for, or give the server a certificate for localhost)`.
     #[cfg(feature = "tls")]
     #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     CertificateNameMismatch {
@@ -262,7 +267,8 @@ pub enum Error {
         source: rustls::Error,
     },
     /// The server's certificate (or one in its chain) is past its
-    /// `notAfter` date: `certificate expired on 2020-01-01`.
+    /// `notAfter` date: `certificate expired on 2020-01-01 (it is
+    /// 2026-12-07 here): the server needs a renewed certificate`.
     #[cfg(feature = "tls")]
     #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     CertificateExpired {
@@ -274,15 +280,34 @@ pub enum Error {
         source: rustls::Error,
     },
     /// The server's certificate chain leads to no trusted root:
-    /// `certificate issued by an unknown authority (self-signed?); pass --cacert`.
-    /// Add its issuer with
+    /// `certificate issued by an unknown authority (self-signed?): trust
+    /// its issuer with ClientBuilder::add_root_certificate or SSL_CERT_FILE
+    /// (for testing only, danger_accept_invalid_certs skips verification)`.
+    /// The message names the library's remedies,
     /// [`ClientBuilder::add_root_certificate`](crate::ClientBuilder::add_root_certificate)
-    /// (the `fetch` example's `--cacert`) or `SSL_CERT_FILE`.
+    /// and [`danger_accept_invalid_certs`](crate::ClientBuilder::danger_accept_invalid_certs);
+    /// a program matches this variant to name its own (`hfetch`'s
+    /// `--cacert`).
     #[cfg(feature = "tls")]
     #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     UnknownIssuer {
         /// The peer, as `host:port`.
         authority: String,
+        /// The verifier's error.
+        source: rustls::Error,
+    },
+    /// The server's certificate cannot be accepted for another reason that
+    /// has a fix of its own — a CA certificate used as the server's, a
+    /// validity that starts in the future, a signature algorithm not
+    /// accepted, a certificate not meant for servers, ...: see
+    /// [`CertificateProblem`] for each, and its message for the fix.
+    #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+    InvalidCertificate {
+        /// The peer, as `host:port`.
+        authority: String,
+        /// What is wrong with the certificate.
+        problem: CertificateProblem,
         /// The verifier's error.
         source: rustls::Error,
     },
@@ -630,7 +655,8 @@ impl std::error::Error for Error {
             #[cfg(feature = "tls")]
             Error::CertificateNameMismatch { source, .. }
             | Error::CertificateExpired { source, .. }
-            | Error::UnknownIssuer { source, .. } => Some(source),
+            | Error::UnknownIssuer { source, .. }
+            | Error::InvalidCertificate { source, .. } => Some(source),
             // The wrapped `rustls::Error` itself, rather than the io::Error
             // around it, whose `source` would skip it.
             #[cfg(feature = "tls")]

@@ -145,8 +145,13 @@
 //!   [`ClientBuilder::danger_accept_invalid_certs`] is the only way to skip
 //!   verification.
 //! - **Errors that say what to fix**: `certificate for wrong.example is not
-//!   valid for localhost`, `certificate expired on 2020-01-01`, `certificate
-//!   issued by an unknown authority (self-signed?); pass --cacert`, `TLS
+//!   valid for localhost (use a name it is for, ...)`, `certificate expired
+//!   on 2020-01-01 (...): the server needs a renewed certificate`,
+//!   `certificate issued by an unknown authority (self-signed?): trust its
+//!   issuer with ClientBuilder::add_root_certificate ...`, a CA certificate
+//!   used as the server's (and the `openssl` command for a leaf), a
+//!   certificate not valid yet, a signature algorithm not accepted
+//!   ([`CertificateProblem`]), `TLS
 //!   handshake with 127.0.0.1:8443 failed: the server does not speak TLS`,
 //!   `no TLS handshake within 5s` (the handshake counts in the connect
 //!   timeout), with the rustls error as the `source`.
@@ -277,6 +282,9 @@ pub use connect::{
 };
 pub use connection::{Connection, DEFAULT_IDLE_TIMEOUT};
 pub use decode::DecodeError;
+#[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+pub use error::CertificateProblem;
 pub use error::{Error, IoPhase, Result, TimeoutPhase};
 pub use headers::Headers;
 pub use limits::Limits;

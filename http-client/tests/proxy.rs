@@ -291,7 +291,8 @@ fn tls_runs_with_the_origin_inside_the_tunnel() {
     let error = mismatch.expect_err("the name is checked");
     assert_eq!(
         error.to_string(),
-        "certificate for wrong.example is not valid for right.example"
+        "certificate for wrong.example is not valid for right.example \
+         (use a name it is for, or give the server a certificate for right.example)"
     );
     let heads = proxy.heads();
     assert_eq!(
