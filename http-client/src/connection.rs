@@ -26,11 +26,15 @@ use std::time::Duration;
 
 use runtime::time::timeout;
 
+use crate::decode::{Accept, ContentDecoder};
 use crate::parse::{HeadDone, HeadParser};
 use crate::pool::{Lease, keep_alive};
+use crate::proxy::{Forward, ProxyTarget};
 use crate::stream::{Deadline, Wire};
 use crate::transport::Transport;
-use crate::{BodyStream, Error, IoPhase, Limits, Request, Response, Result, TimeoutPhase};
+use crate::{
+    BodyStream, Error, IoPhase, Limits, Request, Response, Result, Scheme, TimeoutPhase, Url,
+};
 
 /// How long a connection waits for the next byte of a response (or for
 /// room to write the request) before giving up, unless told otherwise.
@@ -68,6 +72,14 @@ pub struct Connection {
     lease: Option<Lease>,
     /// The connection came from the pool (it carried a response before).
     reused: bool,
+    /// Set for a connection to a proxy that forwards `http://` requests:
+    /// they are sent in absolute form, with the proxy's credentials.
+    forward: Option<Forward>,
+    /// The content codings the client decodes (`ClientBuilder::gzip`).
+    accept: Accept,
+    /// Those asked for with the last request sent: none for a request of
+    /// a byte range, whose part of a compressed body could not be decoded.
+    decoding: Accept,
 }
 
 /// Why [`Connection::exchange`] failed, for the client's replay rule.
@@ -91,7 +103,38 @@ impl Connection {
             deadline: None,
             lease: None,
             reused: false,
+            forward: None,
+            accept: Accept::default(),
+            decoding: Accept::default(),
         }
+    }
+
+    /// Asks for (and decodes) the content codings of `accept`.
+    pub(crate) fn set_accept(&mut self, accept: Accept) {
+        self.accept = accept;
+    }
+
+    /// A connection to `url`'s origin over `transport`, which goes through
+    /// `proxy` if there is one: errors then name both, and requests to an
+    /// `http://` origin are written for the proxy to forward. (To an
+    /// `https://` origin, the transport is a tunnel the requests go
+    /// through as they would directly.)
+    pub(crate) fn routed(
+        transport: Transport,
+        url: &Url,
+        proxy: Option<&ProxyTarget>,
+    ) -> Connection {
+        let Some(proxy) = proxy else {
+            return Connection::new(transport, url.authority());
+        };
+        let authority = format!("{} via proxy {}", url.authority(), proxy.authority());
+        let mut connection = Connection::new(transport, authority);
+        if url.scheme() == Scheme::Http {
+            connection.forward = Some(Forward {
+                authorization: proxy.authorization(),
+            });
+        }
+        connection
     }
 
     /// A connection of a pooled client: `lease` returns it to the pool,
@@ -184,18 +227,27 @@ impl Connection {
     /// the connection is then only good for dropping.
     pub async fn send(&mut self, request: &Request) -> Result<()> {
         self.head_request = request.method().is_head();
+        self.decoding = if request.headers().contains("range") {
+            Accept::default()
+        } else {
+            self.accept
+        };
+        let accept_encoding = self.decoding.header_value();
         match request.body_bytes() {
             Some(body) if body.len() > INLINE_BODY => {
                 // Two writes: without TCP_NODELAY the second could wait for
                 // the ACK of the first (Nagle plus delayed ACK: 40 ms).
                 let _ = self.transport.tcp().set_nodelay(true); // only a latency hint
                 let keep_alive = self.lease.is_some();
-                self.write_all(&request.encode_head_for(keep_alive)).await?;
+                let head =
+                    request.encode_head_for(keep_alive, self.forward.as_ref(), accept_encoding);
+                self.write_all(&head).await?;
                 self.write_all(body).await?;
             }
             _ => {
                 let keep_alive = self.lease.is_some();
-                self.write_all(&request.encode_for(keep_alive)).await?;
+                let bytes = request.encode_for(keep_alive, self.forward.as_ref(), accept_encoding);
+                self.write_all(&bytes).await?;
             }
         }
         self.flush().await
@@ -304,7 +356,11 @@ impl Connection {
                 parser.push(wire.input())
             };
             match parsed {
-                Ok(Some(HeadDone { used, head, body })) => {
+                Ok(Some(HeadDone {
+                    used,
+                    mut head,
+                    body,
+                })) => {
                     wire.consume(used);
                     // The server's terms decide whether the connection
                     // may go back to the pool after this body.
@@ -312,7 +368,22 @@ impl Connection {
                         keep_alive(head.version, &head.headers, body.is_framed())
                             .map(|terms| (lease, terms))
                     });
-                    return Ok(BodyStream::new(head, body, wire, lease, self.reused));
+                    // A compressed body the client asked for is decoded
+                    // (and loses the headers that describe the encoding).
+                    let content = (!body.is_done())
+                        .then(|| {
+                            let max = self.limits.max_body_bytes;
+                            ContentDecoder::for_response(self.decoding, &mut head.headers, max)
+                        })
+                        .flatten();
+                    return Ok(BodyStream::new(
+                        head,
+                        body,
+                        wire,
+                        lease,
+                        self.reused,
+                        content,
+                    ));
                 }
                 Ok(None) => {
                     wire.consume(read);

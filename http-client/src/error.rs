@@ -13,6 +13,9 @@
 //! knows, such as which server sent the bad bytes.
 
 #[cfg(feature = "tls")]
+mod certificate;
+mod proxy;
+#[cfg(feature = "tls")]
 mod tls;
 
 use std::fmt;
@@ -23,9 +26,11 @@ use std::time::Duration;
 use std::time::SystemTime;
 
 #[cfg(feature = "tls")]
+pub use self::certificate::CertificateProblem;
+#[cfg(feature = "tls")]
 pub(crate) use self::tls::handshake_error;
 use crate::display::{Compact, IoMessage, escape};
-use crate::{ParseError, ParsePhase, RequestError, Url, UrlError};
+use crate::{DecodeError, ParseError, ParsePhase, RequestError, Url, UrlError};
 
 /// A `Result` whose error is this crate's [`Error`].
 ///
@@ -84,12 +89,44 @@ pub enum Error {
         /// The host name looked up.
         host: String,
     },
-    /// Connecting failed: `connect to 127.0.0.1:9: connection refused`.
+    /// Connecting to a host's one address failed:
+    /// `connect to 127.0.0.1:9: connection refused`.
     Connect {
-        /// The address tried (the last one, when several were).
+        /// The address tried.
         addr: SocketAddr,
         /// Why it failed.
         source: io::Error,
+    },
+    /// A host has several addresses, and connecting to each one failed
+    /// (they were raced, Happy Eyeballs style; see
+    /// [`ClientBuilder::happy_eyeballs_delay`](crate::ClientBuilder::happy_eyeballs_delay)):
+    /// `connect to localhost:8080 failed on every address: [::1]:8080:
+    /// connection refused; 127.0.0.1:8080: connection refused`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io;
+    /// use http_client::Error;
+    ///
+    /// let refused = || io::Error::from(io::ErrorKind::ConnectionRefused);
+    /// let error = Error::AllAddressesFailed {
+    ///     authority: "localhost:8080".into(),
+    ///     attempts: vec![("[::1]:8080".parse()?, refused()), ("127.0.0.1:8080".parse()?, refused())],
+    /// };
+    /// assert!(error.is_connect());
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "connect to localhost:8080 failed on every address: \
+    ///      [::1]:8080: connection refused; 127.0.0.1:8080: connection refused",
+    /// );
+    /// # Ok::<(), std::net::AddrParseError>(())
+    /// ```
+    AllAddressesFailed {
+        /// The host and port of the URL, as `host:port`.
+        authority: String,
+        /// Each address tried, in the order tried, with its own error.
+        attempts: Vec<(SocketAddr, io::Error)>,
     },
     /// A deadline passed; see [`TimeoutPhase`] for the messages.
     Timeout {
@@ -117,6 +154,18 @@ pub enum Error {
         authority: String,
         /// What is wrong with the response.
         source: ParseError,
+    },
+    /// A compressed body (`Content-Encoding: gzip` or `deflate`, decoded
+    /// because the client asked for it with
+    /// [`ClientBuilder::gzip`](crate::ClientBuilder::gzip) or `deflate`)
+    /// could not be decoded, or decodes to more than the body limit:
+    /// `bad gzip body from 127.0.0.1:8080: the decoded body exceeds the
+    /// 16 MiB limit (...)`.
+    Decode {
+        /// The peer, as `host:port`.
+        authority: String,
+        /// What is wrong with it.
+        source: crate::DecodeError,
     },
     /// Redirects went on past the limit:
     /// `too many redirects (more than 5), last location http://...`.
@@ -152,11 +201,60 @@ pub enum Error {
         /// The error the closed connection gave.
         source: Box<Error>,
     },
+    /// A proxy setting cannot be used — a proxy URL of an unsupported
+    /// scheme, with a path or a bad port, a bad `NO_PROXY` entry:
+    /// `invalid proxy setting https_proxy: proxy scheme "socks5" is not
+    /// supported (only http:// proxies)`. From the [`Proxy`](crate::Proxy)
+    /// constructors at once; for the environment's settings, from each
+    /// request they would apply to.
+    InvalidProxy {
+        /// Where the setting came from: an environment variable
+        /// (`https_proxy`, `NO_PROXY`, ...) or a constructor
+        /// (`Proxy::all`, `Proxy::no_proxy`, ...).
+        origin: String,
+        /// What is wrong with it.
+        source: crate::ProxyError,
+    },
+    /// The proxy could not be reached — its name did not resolve, or no
+    /// connection to it could be made:
+    /// `cannot reach proxy 127.0.0.1:3128: connect to 127.0.0.1:3128: connection refused`.
+    ProxyUnreachable {
+        /// The proxy, as `host:port`.
+        proxy: String,
+        /// Why: [`Error::Resolve`], [`Error::NoAddresses`],
+        /// [`Error::Connect`] or [`Error::AllAddressesFailed`].
+        source: Box<Error>,
+    },
+    /// The proxy answered 407 Proxy Authentication Required:
+    /// `proxy 127.0.0.1:3128 requires authentication (407): give the
+    /// credentials in the proxy URL, http://user:password@host:port`, or,
+    /// when credentials were sent, `proxy 127.0.0.1:3128 did not accept
+    /// the credentials in the proxy URL (407)`.
+    ProxyAuthentication {
+        /// The proxy, as `host:port`.
+        proxy: String,
+        /// Whether the proxy URL had credentials (sent as
+        /// `Proxy-Authorization: Basic`).
+        sent_credentials: bool,
+    },
+    /// The proxy refused to open a `CONNECT` tunnel for an `https://` URL:
+    /// `proxy 127.0.0.1:3128 refused a tunnel to example.com:443: 403 Forbidden`.
+    ProxyRefused {
+        /// The proxy, as `host:port`.
+        proxy: String,
+        /// The origin the tunnel was for, as `host:port`.
+        target: String,
+        /// The proxy's status code.
+        status: u16,
+        /// The proxy's reason phrase.
+        reason: String,
+    },
     /// An `https://` URL in a build without the `tls` feature:
     /// ``https support was not compiled in (feature `tls`)``.
     TlsNotCompiled,
     /// The server's certificate names other hosts than the one asked for:
-    /// `certificate for wrong.example is not valid for localhost`.
+    /// `certificate for wrong.example is not valid for localhost (use a
+    /// name it is for, or give the server a certificate for localhost)`.
     #[cfg(feature = "tls")]
     #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     CertificateNameMismatch {
@@ -169,7 +267,8 @@ pub enum Error {
         source: rustls::Error,
     },
     /// The server's certificate (or one in its chain) is past its
-    /// `notAfter` date: `certificate expired on 2020-01-01`.
+    /// `notAfter` date: `certificate expired on 2020-01-01 (it is
+    /// 2026-12-07 here): the server needs a renewed certificate`.
     #[cfg(feature = "tls")]
     #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     CertificateExpired {
@@ -181,15 +280,34 @@ pub enum Error {
         source: rustls::Error,
     },
     /// The server's certificate chain leads to no trusted root:
-    /// `certificate issued by an unknown authority (self-signed?); pass --cacert`.
-    /// Add its issuer with
+    /// `certificate issued by an unknown authority (self-signed?): trust
+    /// its issuer with ClientBuilder::add_root_certificate or SSL_CERT_FILE
+    /// (for testing only, danger_accept_invalid_certs skips verification)`.
+    /// The message names the library's remedies,
     /// [`ClientBuilder::add_root_certificate`](crate::ClientBuilder::add_root_certificate)
-    /// (the `fetch` example's `--cacert`) or `SSL_CERT_FILE`.
+    /// and [`danger_accept_invalid_certs`](crate::ClientBuilder::danger_accept_invalid_certs);
+    /// a program matches this variant to name its own (`hfetch`'s
+    /// `--cacert`).
     #[cfg(feature = "tls")]
     #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     UnknownIssuer {
         /// The peer, as `host:port`.
         authority: String,
+        /// The verifier's error.
+        source: rustls::Error,
+    },
+    /// The server's certificate cannot be accepted for another reason that
+    /// has a fix of its own — a CA certificate used as the server's, a
+    /// validity that starts in the future, a signature algorithm not
+    /// accepted, a certificate not meant for servers, ...: see
+    /// [`CertificateProblem`] for each, and its message for the fix.
+    #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+    InvalidCertificate {
+        /// The peer, as `host:port`.
+        authority: String,
+        /// What is wrong with the certificate.
+        problem: CertificateProblem,
         /// The verifier's error.
         source: rustls::Error,
     },
@@ -266,6 +384,11 @@ pub enum TimeoutPhase {
     #[cfg(feature = "tls")]
     #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     Handshake,
+    /// The proxy did not answer a `CONNECT` (the tunnel for an `https://`
+    /// URL) within the connect timeout, which covers it; the error's
+    /// `authority` is the proxy's:
+    /// `proxy 127.0.0.1:3128 did not answer CONNECT within 10s`.
+    Tunnel,
     /// Writing the request made no progress for the duration.
     Send,
     /// No byte arrived for the duration while in this part of the response.
@@ -316,6 +439,10 @@ impl Error {
             Error::Connect { source, .. } | Error::Io { source, .. } => {
                 source.kind() == io::ErrorKind::TimedOut
             }
+            Error::AllAddressesFailed { attempts, .. } => attempts
+                .iter()
+                .all(|(_, source)| source.kind() == io::ErrorKind::TimedOut),
+            Error::ProxyUnreachable { source, .. } => source.is_timeout(),
             #[cfg(feature = "tls")]
             Error::TlsHandshake { source, .. } => source.kind() == io::ErrorKind::TimedOut,
             _ => false,
@@ -324,8 +451,42 @@ impl Error {
 }
 
 impl Error {
+    /// Whether no TCP connection could be made to the server (or the
+    /// proxy): an [`Error::Connect`], an [`Error::AllAddressesFailed`], an
+    /// [`Error::ProxyUnreachable`], or the connect timeout passing before
+    /// the TCP handshake completed ([`TimeoutPhase::Connect`]). Nothing was
+    /// sent, so any request may be tried again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io;
+    /// use http_client::Error;
+    ///
+    /// let error = Error::Connect {
+    ///     addr: "127.0.0.1:9".parse()?,
+    ///     source: io::Error::from(io::ErrorKind::ConnectionRefused),
+    /// };
+    /// assert!(error.is_connect());
+    /// assert!(!Error::NoAddresses { host: "example.com".into() }.is_connect());
+    /// # Ok::<(), std::net::AddrParseError>(())
+    /// ```
+    pub fn is_connect(&self) -> bool {
+        matches!(
+            self,
+            Error::Connect { .. }
+                | Error::AllAddressesFailed { .. }
+                | Error::ProxyUnreachable { .. }
+                | Error::Timeout {
+                    phase: TimeoutPhase::Connect,
+                    ..
+                }
+        )
+    }
+
     /// The body limit the response crossed, in bytes, when this error is a
-    /// [`ParseError::BodyTooLarge`]: for a message that says how to raise it.
+    /// [`ParseError::BodyTooLarge`] (or a [`DecodeError::TooLarge`]: the
+    /// decoded body crossed it): for a message that says how to raise it.
     ///
     /// # Examples
     ///
@@ -347,6 +508,10 @@ impl Error {
             Error::Response {
                 source: ParseError::BodyTooLarge { limit },
                 ..
+            }
+            | Error::Decode {
+                source: DecodeError::TooLarge { limit, .. },
+                ..
             } => Some(*limit),
             _ => None,
         }
@@ -365,6 +530,17 @@ impl fmt::Display for Error {
             Error::Connect { addr, source } => {
                 write!(f, "connect to {addr}: {}", IoMessage(source))
             }
+            Error::AllAddressesFailed {
+                authority,
+                attempts,
+            } => {
+                write!(f, "connect to {authority} failed on every address: ")?;
+                for (i, (addr, source)) in attempts.iter().enumerate() {
+                    let separator = if i == 0 { "" } else { "; " };
+                    write!(f, "{separator}{addr}: {}", IoMessage(source))?;
+                }
+                Ok(())
+            }
             Error::Timeout {
                 phase,
                 authority,
@@ -377,6 +553,9 @@ impl fmt::Display for Error {
                     }
                     #[cfg(feature = "tls")]
                     TimeoutPhase::Handshake => write!(f, "no TLS handshake within {after}"),
+                    TimeoutPhase::Tunnel => {
+                        write!(f, "proxy {authority} did not answer CONNECT within {after}")
+                    }
                     TimeoutPhase::Send => {
                         write!(
                             f,
@@ -401,6 +580,15 @@ impl fmt::Display for Error {
                     IoPhase::Receiving => "reading response from",
                 };
                 write!(f, "{doing} {authority}: {}", IoMessage(source))
+            }
+            Error::Decode { authority, source } => {
+                let coding = match source {
+                    DecodeError::Corrupt { coding, .. }
+                    | DecodeError::Truncated { coding }
+                    | DecodeError::TrailingBytes { coding }
+                    | DecodeError::TooLarge { coding, .. } => coding,
+                };
+                write!(f, "bad {coding} body from {authority}: {source}")
             }
             Error::Response { authority, source } => {
                 write!(f, "bad response from {authority}: {source}")
@@ -435,6 +623,10 @@ impl fmt::Display for Error {
                      retry it if it is safe to"
                 )
             }
+            Error::InvalidProxy { .. }
+            | Error::ProxyUnreachable { .. }
+            | Error::ProxyAuthentication { .. }
+            | Error::ProxyRefused { .. } => proxy::fmt(self, f),
             Error::TlsNotCompiled => {
                 f.write_str("https support was not compiled in (feature `tls`)")
             }
@@ -451,12 +643,20 @@ impl std::error::Error for Error {
             Error::Resolve { source, .. }
             | Error::Connect { source, .. }
             | Error::Io { source, .. } => Some(source),
+            // The first address's: the one the resolver preferred.
+            Error::AllAddressesFailed { attempts, .. } => attempts
+                .first()
+                .map(|(_, source)| source as &(dyn std::error::Error + 'static)),
             Error::Response { source, .. } => Some(source),
+            Error::InvalidProxy { source, .. } => Some(source),
+            Error::Decode { source, .. } => Some(source),
+            Error::ProxyUnreachable { source, .. } => Some(&**source),
             Error::ReusedConnectionClosed { source, .. } => Some(&**source),
             #[cfg(feature = "tls")]
             Error::CertificateNameMismatch { source, .. }
             | Error::CertificateExpired { source, .. }
-            | Error::UnknownIssuer { source, .. } => Some(source),
+            | Error::UnknownIssuer { source, .. }
+            | Error::InvalidCertificate { source, .. } => Some(source),
             // The wrapped `rustls::Error` itself, rather than the io::Error
             // around it, whose `source` would skip it.
             #[cfg(feature = "tls")]
@@ -624,6 +824,8 @@ mod tests {
             (Error::Resolve { host: "h".into(), source: io::Error::other("x") }, true, false),
             (Error::NoAddresses { host: "h".into() }, false, false),
             (Error::Connect { addr, source: timed_out() }, true, true),
+            (Error::AllAddressesFailed { authority: "h:9".into(), attempts: vec![(addr, timed_out()), (addr, timed_out())] }, true, true),
+            (Error::AllAddressesFailed { authority: "h:9".into(), attempts: vec![(addr, timed_out()), (addr, io::Error::other("x"))] }, true, false),
             (timeout(TimeoutPhase::Total, "h:80", Duration::from_secs(1)), false, true),
             (Error::Io { phase: IoPhase::Sending, authority: "h:80".into(), source: timed_out() }, true, true),
             (Error::Response { authority: "h:80".into(), source: ParseError::EmptyResponse }, true, false),

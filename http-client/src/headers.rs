@@ -162,6 +162,12 @@ impl Headers {
         self.fields.push((name, value));
     }
 
+    /// Removes every field named `name` (any case): a decoded body's
+    /// `Content-Encoding`, a request's `Authorization` replaced.
+    pub(crate) fn remove_all(&mut self, name: &str) {
+        self.fields.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+    }
+
     /// The last field's value, for unfolding an obs-fold continuation line.
     pub(crate) fn last_value_mut(&mut self) -> Option<&mut Vec<u8>> {
         self.fields.last_mut().map(|(_, value)| value)

@@ -16,7 +16,8 @@
 //!        ▼
 //!       Url ──► Request::get(url)      .header(..)? validated, .body(..)
 //!        │
-//!        │ connect(&url)               DNS off the loop, each address tried;
+//!        │ connect(&url)               DNS off the loop, the addresses raced
+//!        │                             (Happy Eyeballs, RFC 8305);
 //!        │                             https: the TLS handshake (rustls),
 //!        ▼                             certificate verified; the connect timeout
 //!   Connection ──send(&request)──►     "GET /x HTTP/1.0\r\nHost: …\r\n\r\n"
@@ -144,8 +145,13 @@
 //!   [`ClientBuilder::danger_accept_invalid_certs`] is the only way to skip
 //!   verification.
 //! - **Errors that say what to fix**: `certificate for wrong.example is not
-//!   valid for localhost`, `certificate expired on 2020-01-01`, `certificate
-//!   issued by an unknown authority (self-signed?); pass --cacert`, `TLS
+//!   valid for localhost (use a name it is for, ...)`, `certificate expired
+//!   on 2020-01-01 (...): the server needs a renewed certificate`,
+//!   `certificate issued by an unknown authority (self-signed?): trust its
+//!   issuer with ClientBuilder::add_root_certificate ...`, a CA certificate
+//!   used as the server's (and the `openssl` command for a leaf), a
+//!   certificate not valid yet, a signature algorithm not accepted
+//!   ([`CertificateProblem`]), `TLS
 //!   handshake with 127.0.0.1:8443 failed: the server does not speak TLS`,
 //!   `no TLS handshake within 5s` (the handshake counts in the connect
 //!   timeout), with the rustls error as the `source`.
@@ -157,6 +163,62 @@
 //!
 //! Without the feature the crate has no TLS dependency, and an `https://`
 //! URL fails with ``https support was not compiled in (feature `tls`)``.
+//!
+//! # Credentials
+//!
+//! A URL may carry them, `http://user:password@host/` (percent-encoded:
+//! `%40` for `@`), or a request may be given them with
+//! [`Request::basic_auth`]; either way they go to the server as
+//! `Authorization: Basic`. A redirect keeps them only for the same scheme,
+//! host and port (curl's rule): a `Location` anywhere else gets none. And
+//! they are never printed: a [`Url`] shows `http://user@host/`, a
+//! [`Request`]'s `Debug` shows `***`, so errors and logs do not leak them.
+//!
+//! # Compressed bodies
+//!
+//! With the `gzip` feature (on by default), a client built with
+//! [`ClientBuilder::gzip`] or [`ClientBuilder::deflate`] asks for
+//! compressed bodies (`Accept-Encoding: gzip, deflate`) and decodes them as
+//! they stream: [`BodyStream::chunk`], `AsyncRead` and
+//! [`Response::body`] give the decoded bytes, and the headers that
+//! describe the encoding are gone. The body limit bounds the decoded size
+//! too, so a small body that expands enormously (a decompression bomb)
+//! stops there with [`Error::Decode`], having held one 32 KiB buffer of it
+//! at a time. Off by default: a client that does not ask gets the bytes as
+//! the server sent them.
+//!
+//! # Proxies
+//!
+//! A [`Client`] sends its requests through the HTTP proxies the
+//! environment names, as curl reads them — `http_proxy` for `http://`
+//! URLs, `HTTPS_PROXY` (or `https_proxy`) for `https://`, `ALL_PROXY` for
+//! both, and `NO_PROXY`, a list of hosts (`.example.com`), addresses,
+//! CIDR ranges (`10.0.0.0/8`) and `*`, each with an optional `:port`, to
+//! reach directly. Uppercase `HTTP_PROXY` is ignored on purpose: CGI
+//! servers set it from a request's `Proxy:` header (the "httpoxy" hole),
+//! so a client reading it could be steered by whoever sent the request.
+//! [`ClientBuilder::proxy`] gives proxies instead, and
+//! [`ClientBuilder::no_proxy`] none:
+//!
+//! ```
+//! use http_client::{Client, Proxy};
+//!
+//! let client = Client::builder()
+//!     .proxy(Proxy::all("http://user:secret@proxy.example:3128")?.no_proxy("localhost, .internal")?)
+//!     .build();
+//! # drop(client);
+//! # Ok::<(), http_client::Error>(())
+//! ```
+//!
+//! An `http://` request goes to the proxy with the whole URL on its
+//! request line (`GET http://example.com/ HTTP/1.0`); an `https://` one
+//! asks the proxy for a tunnel (`CONNECT example.com:443`) and runs TLS
+//! with the origin inside it, so the certificate is checked against the
+//! origin's name and the proxy sees only ciphertext. The proxy URL's
+//! credentials go to the proxy as `Proxy-Authorization: Basic`, and a 407
+//! is an error naming the proxy ([`Error::ProxyAuthentication`]). The
+//! connect timeout covers the way through the proxy, the `CONNECT`
+//! included. [`connect`] itself always goes directly.
 //!
 //! # Errors
 //!
@@ -176,8 +238,12 @@
 // docs.rs (nightly) marks feature-gated items with the feature they need.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
-// The crate docs link to the TLS API, which exists only with the feature.
-#![cfg_attr(not(feature = "tls"), allow(rustdoc::broken_intra_doc_links))]
+// The crate docs link to the TLS and gzip APIs, which exist only with
+// their features.
+#![cfg_attr(
+    any(not(feature = "tls"), not(feature = "gzip")),
+    allow(rustdoc::broken_intra_doc_links)
+)]
 #![warn(
     missing_docs,
     missing_debug_implementations,
@@ -185,9 +251,11 @@
     unreachable_pub
 )]
 
+mod basic;
 mod client;
 mod connect;
 mod connection;
+mod decode;
 mod display;
 mod error;
 mod headers;
@@ -195,6 +263,7 @@ mod limits;
 mod method;
 mod parse;
 mod pool;
+mod proxy;
 mod request;
 mod response;
 mod stats;
@@ -208,13 +277,20 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_MAX_REDIRECTS, DEFAULT_POOL_IDLE_TIMEOUT,
     DEFAULT_POOL_MAX_IDLE_PER_HOST, DEFAULT_TOTAL_TIMEOUT, IntoUrl, get, get_streaming,
 };
-pub use connect::{DEFAULT_CONNECT_TIMEOUT, connect, connect_with_timeout};
+pub use connect::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_HAPPY_EYEBALLS_DELAY, connect, connect_with_timeout,
+};
 pub use connection::{Connection, DEFAULT_IDLE_TIMEOUT};
+pub use decode::DecodeError;
+#[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+pub use error::CertificateProblem;
 pub use error::{Error, IoPhase, Result, TimeoutPhase};
 pub use headers::Headers;
 pub use limits::Limits;
 pub use method::Method;
 pub use parse::{ParseError, ParsePhase, ResponseParser, Status, parse_response};
+pub use proxy::{Proxy, ProxyError};
 pub use request::{Request, RequestError};
 pub use response::Response;
 pub use stats::ClientStats;

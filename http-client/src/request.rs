@@ -9,6 +9,7 @@ pub use error::RequestError;
 
 use std::fmt;
 
+use crate::proxy::Forward;
 use crate::token::is_token;
 use crate::{Headers, Method, Url};
 
@@ -85,19 +86,27 @@ impl Request {
     /// set by hand is kept only while the redirect stays on the same
     /// authority (it named a virtual host there, not elsewhere).
     ///
-    /// Credentials (`Authorization`, `Proxy-Authorization`, `Cookie`) are
-    /// likewise sent only to the server they were meant for (RFC 9110
-    /// §15.4): a redirect to another authority drops them.
+    /// Credentials (`Authorization`, `Proxy-Authorization`, `Cookie`, and
+    /// the URL's own `user:password@`) are sent only to the origin they
+    /// were meant for, as curl has it: the same scheme, host and port. A
+    /// redirect anywhere else drops them (RFC 9110 §15.4); one to the same
+    /// origin keeps them, even when the `Location` names no user.
     pub(crate) fn redirected(&self, url: Url) -> Request {
         const CREDENTIALS: [&str; 3] = ["authorization", "proxy-authorization", "cookie"];
         let same_authority = url.authority() == self.url.authority();
+        let same_origin = url.same_origin(&self.url);
         let mut headers = Headers::new();
         for (name, value) in self.headers.iter() {
             let credential = CREDENTIALS.iter().any(|c| name.eq_ignore_ascii_case(c));
-            if same_authority || !credential {
+            if same_origin || !credential {
                 headers.append(name.to_owned(), value.to_vec());
             }
         }
+        let url = match (same_origin, url.credentials()) {
+            (true, None) => url.with_credentials(self.url.credentials().cloned()),
+            (true, Some(_)) => url,
+            (false, _) => url.with_credentials(None),
+        };
         Request {
             method: self.method.clone(),
             host: self.host.clone().filter(|_| same_authority),
@@ -182,6 +191,43 @@ impl Request {
             self.headers.append(name.to_owned(), value.to_vec());
         }
         Ok(self)
+    }
+
+    /// Sets HTTP Basic credentials (RFC 7617): `Authorization: Basic`
+    /// followed by `user:password` in base64 (`user:` without a password),
+    /// replacing any `Authorization` set before and the credentials of the
+    /// URL, as reqwest's method of this name does. The user name must not
+    /// contain `:` (the scheme cannot carry it). After a redirect, the
+    /// header is sent only to the same scheme, host and port.
+    ///
+    /// The value is never printed: the request's `Debug` shows
+    /// `Authorization: "***"`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use http_client::{Request, Url};
+    ///
+    /// let request = Request::get(Url::parse("http://example.com/private")?)
+    ///     .basic_auth("Aladdin", Some("open sesame"));
+    /// assert_eq!(request.headers().get_str("authorization"), Some("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="));
+    /// assert!(!format!("{request:?}").contains("QWxh"));
+    ///
+    /// let token_only = Request::get(Url::parse("http://example.com/")?).basic_auth("token", None::<&str>);
+    /// assert_eq!(token_only.headers().get_str("authorization"), Some("Basic dG9rZW46"));
+    /// # Ok::<(), http_client::UrlError>(())
+    /// ```
+    pub fn basic_auth(
+        mut self,
+        user: impl fmt::Display,
+        password: Option<impl fmt::Display>,
+    ) -> Request {
+        let password = password.map(|p| p.to_string());
+        let value = crate::basic::header_value(&user.to_string(), password.as_deref());
+        self.headers.remove_all("authorization");
+        self.headers
+            .append("Authorization".to_owned(), value.into_bytes());
+        self
     }
 
     /// Sets the body, sent with its `Content-Length` (also when empty).
@@ -290,7 +336,7 @@ impl Request {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn encode(&self) -> Vec<u8> {
-        self.encode_for(false)
+        self.encode_for(false, None, None)
     }
 
     /// The head only (request line, headers and the empty line), for callers
@@ -308,20 +354,38 @@ impl Request {
     /// # Ok::<(), http_client::UrlError>(())
     /// ```
     pub fn encode_head(&self) -> Vec<u8> {
-        self.encode_head_for(false)
+        self.encode_head_for(false, None, None)
     }
 
     /// [`encode`](Request::encode), asking the server to keep the
-    /// connection open (`Connection: keep-alive`) when `keep_alive`.
-    pub(crate) fn encode_for(&self, keep_alive: bool) -> Vec<u8> {
-        let mut out = self.encode_head_for(keep_alive);
+    /// connection open (`Connection: keep-alive`) when `keep_alive`, in a
+    /// proxy's form when `forward`, and for a coding (see
+    /// [`encode_head_for`](Request::encode_head_for)).
+    pub(crate) fn encode_for(
+        &self,
+        keep_alive: bool,
+        forward: Option<&Forward>,
+        accept_encoding: Option<&str>,
+    ) -> Vec<u8> {
+        let mut out = self.encode_head_for(keep_alive, forward, accept_encoding);
         out.extend_from_slice(self.body.as_deref().unwrap_or_default());
         out
     }
 
     /// [`encode_head`](Request::encode_head), with `Connection: keep-alive`
-    /// instead of `close` when `keep_alive`.
-    pub(crate) fn encode_head_for(&self, keep_alive: bool) -> Vec<u8> {
+    /// instead of `close` when `keep_alive`. With `forward` (a request to
+    /// an `http://` URL through a proxy), the request line carries the
+    /// whole URL (`GET http://host/path HTTP/1.0`, RFC 9112 §3.2.2's
+    /// absolute form) and the proxy's credentials follow the caller's
+    /// headers, unless the caller set `Proxy-Authorization` itself. With
+    /// `accept_encoding` (a client that decodes compressed bodies), that
+    /// `Accept-Encoding` follows too, unless the caller set one.
+    pub(crate) fn encode_head_for(
+        &self,
+        keep_alive: bool,
+        forward: Option<&Forward>,
+        accept_encoding: Option<&str>,
+    ) -> Vec<u8> {
         let fields: usize = self
             .headers
             .iter()
@@ -331,7 +395,10 @@ impl Request {
         let mut out = Vec::with_capacity(128 + self.url.path_and_query().len() + fields + body_len);
         out.extend_from_slice(self.method.as_str().as_bytes());
         out.push(b' ');
-        out.extend_from_slice(self.url.path_and_query().as_bytes());
+        match forward {
+            Some(_) => out.extend_from_slice(self.url.absolute_form().as_bytes()),
+            None => out.extend_from_slice(self.url.path_and_query().as_bytes()),
+        }
         out.extend_from_slice(b" HTTP/1.0\r\nHost: ");
         match &self.host {
             Some(host) => out.extend_from_slice(host),
@@ -342,6 +409,27 @@ impl Request {
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b": ");
             out.extend_from_slice(value);
+            out.extend_from_slice(b"\r\n");
+        }
+        if let Some(credentials) = self.url.credentials()
+            && !self.headers.contains("authorization")
+        {
+            out.extend_from_slice(b"Authorization: ");
+            out.extend_from_slice(credentials.header_value().as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        if let Some(coding) = accept_encoding
+            && !self.headers.contains("accept-encoding")
+        {
+            out.extend_from_slice(b"Accept-Encoding: ");
+            out.extend_from_slice(coding.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        if let Some(authorization) = forward.and_then(|f| f.authorization.as_deref())
+            && self.headers.get("proxy-authorization").is_none()
+        {
+            out.extend_from_slice(b"Proxy-Authorization: ");
+            out.extend_from_slice(authorization.as_bytes());
             out.extend_from_slice(b"\r\n");
         }
         if self.body.is_some() {
@@ -357,13 +445,14 @@ impl Request {
 }
 
 impl fmt::Debug for Request {
-    /// Shows the body's length rather than its bytes.
+    /// Shows the body's length rather than its bytes, and `***` for the
+    /// values of credential headers (the URL shows no password either).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Request")
             .field("method", &self.method)
             .field("url", &self.url)
             .field("host", &self.host.as_deref().map(String::from_utf8_lossy))
-            .field("headers", &self.headers)
+            .field("headers", &Redacted(&self.headers))
             .field(
                 "body",
                 &self
@@ -375,84 +464,24 @@ impl fmt::Debug for Request {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Headers for `Debug`, with the values of those that carry credentials
+/// replaced by `***`.
+struct Redacted<'a>(&'a Headers);
 
-    fn url(text: &str) -> Url {
-        Url::parse(text).unwrap()
-    }
-
-    #[test]
-    fn encodes_exact_bytes() {
-        #[rustfmt::skip]
-        let cases: Vec<(Request, &[u8])> = vec![
-            (Request::get(url("http://example.com")), b"GET / HTTP/1.0\r\nHost: example.com\r\nConnection: close\r\n\r\n"),
-            (
-                Request::head(url("http://example.com:8080/a?b=c#frag")),
-                b"HEAD /a?b=c HTTP/1.0\r\nHost: example.com:8080\r\nConnection: close\r\n\r\n",
-            ),
-            (Request::get(url("http://[::1]/")), b"GET / HTTP/1.0\r\nHost: [::1]\r\nConnection: close\r\n\r\n"),
-            (
-                Request::new(Method::POST, url("http://h/")).body(Vec::new()),
-                b"POST / HTTP/1.0\r\nHost: h\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            ),
-            (
-                Request::new(Method::PUT, url("http://h/f")).body("hello"),
-                b"PUT /f HTTP/1.0\r\nHost: h\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
-            ),
-            (
-                Request::get(url("http://h/"))
-                    .header("B", "2")
-                    .and_then(|r| r.header("A", "1"))
-                    .and_then(|r| r.header("b", b"caf\xe9"))
-                    .unwrap(),
-                b"GET / HTTP/1.0\r\nHost: h\r\nB: 2\r\nA: 1\r\nb: caf\xe9\r\nConnection: close\r\n\r\n",
-            ),
-            (
-                Request::get(url("http://10.0.0.1:81/"))
-                    .header("X", "")
-                    .and_then(|r| r.header("host", "a.example"))
-                    .and_then(|r| r.header("HOST", "b.example"))
-                    .unwrap(),
-                b"GET / HTTP/1.0\r\nHost: b.example\r\nX: \r\nConnection: close\r\n\r\n",
-            ),
-        ];
-        for (request, want) in cases {
-            assert_eq!(
-                String::from_utf8_lossy(&request.encode()),
-                String::from_utf8_lossy(want),
-                "{request:?}"
-            );
+impl fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SECRET: [&str; 3] = ["authorization", "proxy-authorization", "cookie"];
+        let mut map = f.debug_map();
+        for (name, value) in self.0.iter() {
+            if SECRET.iter().any(|s| name.eq_ignore_ascii_case(s)) {
+                map.entry(&name, &"***");
+            } else {
+                map.entry(&name, &String::from_utf8_lossy(value));
+            }
         }
-    }
-
-    #[test]
-    fn rejects_unsafe_headers() {
-        #[rustfmt::skip]
-        let cases = [
-            ("", "x", RequestError::InvalidHeaderName("".into())),
-            ("X Y", "x", RequestError::InvalidHeaderName("X Y".into())),
-            ("X:", "x", RequestError::InvalidHeaderName("X:".into())),
-            ("X\r\nY", "x", RequestError::InvalidHeaderName("X\r\nY".into())),
-            ("X", "a\r\nB: c", RequestError::InvalidHeaderValue { name: "X".into() }),
-            ("X", "a\nb", RequestError::InvalidHeaderValue { name: "X".into() }),
-            ("X", "a\rb", RequestError::InvalidHeaderValue { name: "X".into() }),
-            ("X", "a\0b", RequestError::InvalidHeaderValue { name: "X".into() }),
-            ("Host", "h\r\n", RequestError::InvalidHeaderValue { name: "Host".into() }),
-            ("content-length", "5", RequestError::ReservedHeader("content-length".into())),
-            ("Connection", "keep-alive", RequestError::ReservedHeader("Connection".into())),
-            ("TRANSFER-ENCODING", "chunked", RequestError::ReservedHeader("TRANSFER-ENCODING".into())),
-        ];
-        for (name, value, want) in cases {
-            let result = Request::get(url("http://h/")).header(name, value);
-            assert_eq!(result.unwrap_err(), want, "{name:?}: {value:?}");
-        }
-    }
-
-    #[test]
-    fn debug_hides_the_body() {
-        let request = Request::new(Method::POST, url("http://h/")).body(vec![7; 100]);
-        assert!(format!("{request:?}").contains("\"100 bytes\""));
+        map.finish()
     }
 }
+
+#[cfg(test)]
+mod tests;

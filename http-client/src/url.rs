@@ -15,9 +15,11 @@
 mod error;
 mod join;
 mod scheme;
+mod userinfo;
 
 pub use error::UrlError;
 pub use scheme::Scheme;
+pub(crate) use userinfo::{Credentials, split_userinfo};
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -61,6 +63,10 @@ pub struct Url {
     /// The request target: starts with `/`, has no fragment, and is ASCII
     /// without spaces or control characters.
     path_and_query: String,
+    /// `user[:password]@` before the host, percent-decoded: sent as
+    /// `Authorization: Basic`. Display and `Debug` show the user only.
+    /// Boxed: most URLs have none, and a `Url` travels inside errors.
+    credentials: Option<Box<Credentials>>,
 }
 
 impl Url {
@@ -75,8 +81,17 @@ impl Url {
     /// Returns a [`UrlError`] for a missing scheme or one other than `http`
     /// and `https`, an empty or
     /// invalid host, an invalid port (empty, non-digits, 0 or above 65535),
-    /// credentials (`user@host`), an unclosed `[`, or any space or control
-    /// character.
+    /// malformed credentials (an empty user name, a bad `%` escape), an
+    /// unclosed `[`, or any space or control character.
+    ///
+    /// # Credentials
+    ///
+    /// `http://user:password@host/` is accepted: the user name and password
+    /// (percent-decoded: write `@` as `%40`, `/` as `%2F`) go to the server
+    /// as `Authorization: Basic` (see [`Request`](crate::Request)). The URL
+    /// never prints its password: [`Display`](std::fmt::Display) and
+    /// `Debug` show `http://user@host/`, so error messages and logs that
+    /// name the URL do not leak it.
     ///
     /// # Examples
     ///
@@ -105,7 +120,8 @@ impl Url {
         let rest = rest.split('#').next().unwrap_or_default();
         let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
         let (authority, target) = rest.split_at(authority_end);
-        let (host, ip, port) = parse_authority(authority, scheme.default_port())?;
+        let (credentials, host_port) = split_userinfo(authority)?;
+        let (host, ip, port) = parse_authority(host_port, scheme.default_port())?;
         let mut path_and_query = String::with_capacity(target.len() + 1);
         if !target.starts_with('/') {
             path_and_query.push('/');
@@ -117,6 +133,7 @@ impl Url {
             ip,
             port,
             path_and_query,
+            credentials: credentials.map(Box::new),
         })
     }
 
@@ -234,6 +251,82 @@ impl Url {
     pub fn ip(&self) -> Option<IpAddr> {
         self.ip
     }
+
+    /// `http://host:port/`, for a host already parsed and normalized by
+    /// [`parse_authority`]: where a proxy is reached.
+    pub(crate) fn endpoint(host: String, ip: Option<IpAddr>, port: u16) -> Url {
+        Url {
+            scheme: Scheme::Http,
+            host,
+            ip,
+            port,
+            path_and_query: "/".to_owned(),
+            credentials: None,
+        }
+    }
+
+    /// The user name of the URL's credentials (`user` in
+    /// `http://user:password@host/`), percent-decoded; empty when it has
+    /// none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use http_client::Url;
+    ///
+    /// let url = Url::parse("https://me%40corp:s3cret@example.com/")?;
+    /// assert_eq!((url.username(), url.password()), ("me@corp", Some("s3cret")));
+    /// assert_eq!(url.to_string(), "https://me%40corp@example.com/"); // never the password
+    /// assert_eq!(Url::parse("http://example.com/")?.username(), "");
+    /// # Ok::<(), http_client::UrlError>(())
+    /// ```
+    pub fn username(&self) -> &str {
+        self.credentials.as_ref().map_or("", |c| &c.user)
+    }
+
+    /// The password of the URL's credentials, percent-decoded, if it has
+    /// one (`http://user@host/` has none). It is never part of the URL's
+    /// text.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let url = http_client::Url::parse("http://user:p%3Ass@example.com/")?;
+    /// assert_eq!(url.password(), Some("p:ss"));
+    /// assert!(!format!("{url} {url:?}").contains("p:ss"));
+    /// # Ok::<(), http_client::UrlError>(())
+    /// ```
+    pub fn password(&self) -> Option<&str> {
+        self.credentials.as_ref()?.password.as_deref()
+    }
+
+    /// The URL's credentials, for `Authorization: Basic`.
+    pub(crate) fn credentials(&self) -> Option<&Credentials> {
+        self.credentials.as_deref()
+    }
+
+    /// Whether `other` has the same scheme, host and port: the origin that
+    /// credentials may be sent to (curl's rule after a redirect).
+    pub(crate) fn same_origin(&self, other: &Url) -> bool {
+        (self.scheme, &self.host, self.port) == (other.scheme, &other.host, other.port)
+    }
+
+    /// This URL with `credentials` (for a redirect to the same origin).
+    pub(crate) fn with_credentials(mut self, credentials: Option<Credentials>) -> Url {
+        self.credentials = credentials.map(Box::new);
+        self
+    }
+
+    /// The request target in absolute form (RFC 9112 §3.2.2), as a request
+    /// to a proxy names it: `http://host[:port]/path?query`.
+    pub(crate) fn absolute_form(&self) -> String {
+        format!(
+            "{}://{}{}",
+            self.scheme,
+            self.host_header(),
+            self.path_and_query
+        )
+    }
 }
 
 /// Formats the host (bracketed for IPv6) and the port when needed.
@@ -264,13 +357,18 @@ impl fmt::Display for HostPort<'_> {
 }
 
 impl fmt::Display for Url {
-    /// The normalized URL: `scheme://host[:port]/path?query`.
+    /// The normalized URL: `scheme://[user@]host[:port]/path?query` —
+    /// never the password.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let host = HostPort {
             url: self,
             always_port: false,
         };
-        write!(f, "{}://{host}{}", self.scheme, self.path_and_query)
+        write!(f, "{}://", self.scheme)?;
+        if let Some(credentials) = &self.credentials {
+            write!(f, "{}@", credentials.shown_user())?;
+        }
+        write!(f, "{host}{}", self.path_and_query)
     }
 }
 
@@ -313,7 +411,7 @@ fn split_scheme(input: &str) -> Option<(&str, &str)> {
 
 /// Parses `host[:port]` into the normalized host, its IP when literal, and
 /// the port (`default_port` when none is given).
-fn parse_authority(
+pub(crate) fn parse_authority(
     authority: &str,
     default_port: u16,
 ) -> Result<(String, Option<IpAddr>, u16), UrlError> {
@@ -429,6 +527,32 @@ mod tests {
     }
 
     #[test]
+    fn keeps_credentials_and_never_shows_the_password() {
+        #[rustfmt::skip]
+        let cases = [
+            ("http://user:secret@h/", "user", Some("secret"), "http://user@h/"),
+            ("http://user@h:81/x", "user", None, "http://user@h:81/x"),
+            ("http://user:@h/", "user", Some(""), "http://user@h/"),
+            ("https://a%40b:p%2Fw%3Ad@[::1]/", "a@b", Some("p/w:d"), "https://a%40b@[::1]/"),
+            ("http://caf%C3%A9:x@h/", "caf\u{e9}", Some("x"), "http://caf%C3%A9@h/"),
+            ("http://h/", "", None, "http://h/"),
+        ];
+        for (input, user, password, display) in cases {
+            let url = Url::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(
+                (url.username(), url.password()),
+                (user, password),
+                "{input}"
+            );
+            assert_eq!(url.to_string(), display, "{input}");
+            assert_eq!(format!("{url:?}"), format!("Url({display:?})"), "{input}");
+            assert_eq!(url.authority(), Url::parse(display).unwrap().authority());
+            // What is shown parses back to the same user, without a password.
+            assert_eq!(Url::parse(display).unwrap().username(), user, "{input}");
+        }
+    }
+
+    #[test]
     fn authority_and_ip() {
         let cases = [
             ("http://example.com/", "example.com:80", None),
@@ -472,8 +596,8 @@ mod tests {
             ("http://h:65536/", InvalidPort("65536".into())),
             ("http://h:0/", InvalidPort("0".into())),
             ("http://h:000080/", InvalidPort("000080".into())),
-            ("http://user@h/", UserInfo),
-            ("http://user:pw@h/", UserInfo),
+            ("http://@h/", InvalidUserInfo("empty user name")),
+            ("http://u:%zz@h/", InvalidUserInfo("a % not followed by two hex digits")),
             ("http://h/a b", InvalidCharacter { ch: ' ', index: 10 }),
             (" http://h/", InvalidCharacter { ch: ' ', index: 0 }),
             ("http://h/\r\nX: y", InvalidCharacter { ch: '\r', index: 9 }),

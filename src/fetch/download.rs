@@ -196,8 +196,13 @@ fn sink_failure(error: SinkError) -> Failure {
     }
 }
 
-/// The client's message, with the flag to raise a body limit.
+/// The client's message, with this program's flag where the library names
+/// its own remedy: `--max-bytes` for a body limit, `--cacert` for an
+/// unknown issuer (the library says `ClientBuilder::add_root_certificate`).
 fn client_error(error: &Error) -> String {
+    if let Error::UnknownIssuer { .. } = error {
+        return "certificate issued by an unknown authority (self-signed?); pass --cacert".into();
+    }
     match error.body_limit() {
         Some(_) => format!("{error} (raise it with --max-bytes)"),
         None => error.to_string(),

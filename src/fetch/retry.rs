@@ -63,9 +63,10 @@ impl RetryPolicy {
     }
 }
 
-/// Whether an error is transient: a failed connect or a deadline.
+/// Whether an error is transient: a failed connect (to one address or to
+/// each of several) or a deadline.
 pub(crate) fn is_retryable(error: &Error) -> bool {
-    matches!(error, Error::Connect { .. } | Error::Timeout { .. }) || error.is_timeout()
+    error.is_connect() || matches!(error, Error::Timeout { .. }) || error.is_timeout()
 }
 
 /// Whether a status is the server's own transient failure (5xx).

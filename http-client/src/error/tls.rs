@@ -1,20 +1,25 @@
 //! The TLS half of [`Error`]: the messages of its TLS variants, and how a
-//! failed handshake becomes one of them — the certificate's name, its dates
-//! and its issuer each get a variant of their own, because each has its own
-//! fix (use the right host, renew the certificate, trust the issuer), and
-//! everything else is a [`Error::TlsHandshake`] carrying rustls' own words.
+//! failed handshake becomes one of them. Each certificate problem says
+//! what to do about it: the name a certificate is not for (use one of its
+//! names), its dates (renew it, check the clock), an unknown issuer (trust
+//! it), and the rarer ones of [`CertificateProblem`] (a CA certificate
+//! used as the server's, an algorithm not accepted, ...); anything else is
+//! a [`Error::TlsHandshake`] carrying rustls' own words. The rustls error
+//! is always the `source`.
 //!
 //! rustls reports certificate problems as [`rustls::CertificateError`]s
 //! inside [`rustls::Error::InvalidCertificate`]; the `...Context` variants
-//! carry the names and dates used here.
+//! carry the names and dates used here, and `Other` carries the verifier's
+//! own error (`webpki::Error`) for the problems rustls has no variant for.
 
 use std::fmt;
 use std::io;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rustls::CertificateError;
+use rustls::{CertificateError, OtherError};
 
 use super::Error;
+use super::certificate::{Date, algorithm_name};
+use crate::CertificateProblem;
 use crate::display::IoMessage;
 
 /// Writes the message of a TLS variant of `error`.
@@ -22,22 +27,38 @@ pub(super) fn fmt(error: &Error, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     match error {
         Error::CertificateNameMismatch { host, names, .. } => {
             if names.is_empty() {
-                write!(f, "certificate with no names is not valid for {host}")
+                write!(f, "certificate with no names is not valid for {host}")?;
             } else {
-                write!(
-                    f,
-                    "certificate for {} is not valid for {host}",
-                    names.join(", ")
-                )
+                let names = names.join(", ");
+                write!(f, "certificate for {names} is not valid for {host}")?;
             }
+            write!(
+                f,
+                " (use a name it is for, or give the server a certificate for {host})"
+            )
         }
-        Error::CertificateExpired { expired_on, .. } => match expired_on {
-            Some(when) => write!(f, "certificate expired on {}", Date(*when)),
-            None => f.write_str("certificate expired"),
-        },
-        Error::UnknownIssuer { .. } => {
-            f.write_str("certificate issued by an unknown authority (self-signed?); pass --cacert")
+        Error::CertificateExpired {
+            expired_on, source, ..
+        } => {
+            match expired_on {
+                Some(when) => write!(f, "certificate expired on {}", Date(*when))?,
+                None => f.write_str("certificate expired")?,
+            }
+            if let rustls::Error::InvalidCertificate(CertificateError::ExpiredContext {
+                time,
+                ..
+            }) = source
+            {
+                write!(f, " (it is {} here)", Date(Date::from_unix(time.as_secs())))?;
+            }
+            f.write_str(": the server needs a renewed certificate")
         }
+        Error::UnknownIssuer { .. } => f.write_str(
+            "certificate issued by an unknown authority (self-signed?): trust its issuer \
+             with ClientBuilder::add_root_certificate or SSL_CERT_FILE (for testing only, \
+             danger_accept_invalid_certs skips verification)",
+        ),
+        Error::InvalidCertificate { problem, .. } => write!(f, "{problem}"),
         Error::NotTls { authority, .. } => write!(
             f,
             "TLS handshake with {authority} failed: the server does not speak TLS"
@@ -125,7 +146,7 @@ fn certificate_error(authority: &str, error: rustls::Error) -> Result<Error, rus
         }),
         CertificateError::ExpiredContext { not_after, .. } => Ok(Error::CertificateExpired {
             authority: authority.to_owned(),
-            expired_on: Some(UNIX_EPOCH + Duration::from_secs(not_after.as_secs())),
+            expired_on: Some(Date::from_unix(not_after.as_secs())),
             source: error,
         }),
         CertificateError::Expired => Ok(Error::CertificateExpired {
@@ -137,8 +158,60 @@ fn certificate_error(authority: &str, error: rustls::Error) -> Result<Error, rus
             authority: authority.to_owned(),
             source: error,
         }),
-        _ => Err(error),
+        other => match problem(other) {
+            Some(problem) => Ok(Error::InvalidCertificate {
+                authority: authority.to_owned(),
+                problem,
+                source: error,
+            }),
+            None => Err(error),
+        },
     }
+}
+
+/// The [`CertificateProblem`] a certificate error is, if it is one with a
+/// fix to tell.
+fn problem(error: &CertificateError) -> Option<CertificateProblem> {
+    #[allow(deprecated)] // rustls 0.23 still reports some without context
+    let problem = match error {
+        CertificateError::NotValidYetContext { time, not_before } => {
+            CertificateProblem::NotValidYet {
+                valid_from: Some(Date::from_unix(not_before.as_secs())),
+                now: Some(Date::from_unix(time.as_secs())),
+            }
+        }
+        CertificateError::NotValidYet => CertificateProblem::NotValidYet {
+            valid_from: None,
+            now: None,
+        },
+        CertificateError::UnsupportedSignatureAlgorithmContext {
+            signature_algorithm_id,
+            ..
+        }
+        | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext {
+            signature_algorithm_id,
+            ..
+        } => CertificateProblem::UnsupportedSignatureAlgorithm {
+            algorithm: algorithm_name(signature_algorithm_id),
+        },
+        CertificateError::UnsupportedSignatureAlgorithm => {
+            CertificateProblem::UnsupportedSignatureAlgorithm { algorithm: None }
+        }
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+            CertificateProblem::NotForServers
+        }
+        CertificateError::BadSignature => CertificateProblem::BadSignature,
+        CertificateError::Revoked => CertificateProblem::Revoked,
+        CertificateError::BadEncoding => CertificateProblem::Malformed,
+        CertificateError::Other(OtherError(inner)) => {
+            match inner.downcast_ref::<webpki::Error>()? {
+                webpki::Error::CaUsedAsEndEntity => CertificateProblem::CaUsedAsEndEntity,
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    Some(problem)
 }
 
 /// A name as webpki presents it (`DnsName("example.com")`,
@@ -162,44 +235,11 @@ fn authority_host(authority: &str) -> &str {
     host.trim_start_matches('[').trim_end_matches(']')
 }
 
-/// A UTC calendar date, `YYYY-MM-DD`.
-struct Date(SystemTime);
-
-impl fmt::Display for Date {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let days = match self.0.duration_since(UNIX_EPOCH) {
-            Ok(since) => (since.as_secs() / 86_400) as i64,
-            Err(before) => -(before.duration().as_secs().div_ceil(86_400) as i64),
-        };
-        let (year, month, day) = civil_from_days(days);
-        write!(f, "{year:04}-{month:02}-{day:02}")
-    }
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01, by Howard
-/// Hinnant's `civil_from_days`: shift to eras of 400 years starting on
-/// March 1st, where every month but February has a fixed place.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153; // 0 = March
-    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use std::error::Error as _;
+
+    use std::time::Duration;
 
     use rustls::pki_types::{ServerName, UnixTime};
 
@@ -207,27 +247,6 @@ mod tests {
 
     fn rustls_io(error: rustls::Error) -> io::Error {
         io::Error::new(io::ErrorKind::InvalidData, error)
-    }
-
-    #[test]
-    fn dates() {
-        #[rustfmt::skip]
-        let cases = [
-            (0, "1970-01-01"),
-            (1_577_836_800, "2020-01-01"),
-            (1_582_934_400, "2020-02-29"),
-            (951_782_400, "2000-02-29"),
-            (4_107_542_399, "2100-02-28"),
-            (253_402_300_799, "9999-12-31"),
-        ];
-        for (secs, want) in cases {
-            let date = Date(UNIX_EPOCH + Duration::from_secs(secs));
-            assert_eq!(date.to_string(), want, "{secs}");
-        }
-        assert_eq!(
-            Date(UNIX_EPOCH - Duration::from_secs(1)).to_string(),
-            "1969-12-31"
-        );
     }
 
     #[test]
@@ -248,16 +267,41 @@ mod tests {
             time: UnixTime::since_unix_epoch(Duration::from_secs(1_700_000_000)),
             not_after: UnixTime::since_unix_epoch(Duration::from_secs(1_577_836_800)),
         });
-        let unknown = rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer);
-        let revoked = rustls::Error::InvalidCertificate(CertificateError::Revoked);
+        let invalid = rustls::Error::InvalidCertificate;
+        let unknown = invalid(CertificateError::UnknownIssuer);
+        let revoked = invalid(CertificateError::Revoked);
+        let not_yet = invalid(CertificateError::NotValidYetContext {
+            time: UnixTime::since_unix_epoch(Duration::from_secs(1_796_601_600)),
+            not_before: UnixTime::since_unix_epoch(Duration::from_secs(4_102_444_800)),
+        });
+        let ca = invalid(CertificateError::Other(OtherError(std::sync::Arc::new(
+            webpki::Error::CaUsedAsEndEntity,
+        ))));
+        let sha1 = invalid(CertificateError::UnsupportedSignatureAlgorithmContext {
+            signature_algorithm_id: vec![
+                0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05,
+            ],
+            supported_algorithms: Vec::new(),
+        });
+        let purpose = invalid(CertificateError::InvalidPurpose);
+        let critical = invalid(CertificateError::UnhandledCriticalExtension);
+        let other_webpki = invalid(CertificateError::Other(OtherError(std::sync::Arc::new(
+            webpki::Error::EndEntityUsedAsCa,
+        ))));
         let alert = rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure);
         #[rustfmt::skip]
         let cases = [
-            (name, "certificate for wrong.example is not valid for localhost"),
-            (two_names, "certificate for a.example, 127.0.0.1 is not valid for 127.0.0.2"),
-            (expired, "certificate expired on 2020-01-01"),
-            (unknown, "certificate issued by an unknown authority (self-signed?); pass --cacert"),
-            (revoked, "TLS handshake with localhost:8443 failed: invalid peer certificate: Revoked"),
+            (name, "certificate for wrong.example is not valid for localhost (use a name it is for, or give the server a certificate for localhost)"),
+            (two_names, "certificate for a.example, 127.0.0.1 is not valid for 127.0.0.2 (use a name it is for, or give the server a certificate for 127.0.0.2)"),
+            (expired, "certificate expired on 2020-01-01 (it is 2023-11-14 here): the server needs a renewed certificate"),
+            (unknown, "certificate issued by an unknown authority (self-signed?): trust its issuer with ClientBuilder::add_root_certificate or SSL_CERT_FILE (for testing only, danger_accept_invalid_certs skips verification)"),
+            (revoked, "the server's certificate has been revoked by its issuer"),
+            (not_yet, "certificate is not valid yet: valid from 2100-01-01 (it is 2026-12-07 here); check this machine's clock, or the certificate's start date"),
+            (ca, &CertificateProblem::CaUsedAsEndEntity.to_string()),
+            (sha1, "certificate signed with an algorithm this client does not accept (sha1WithRSAEncryption): re-issue it signed with one it accepts (by default ECDSA P-256 or P-384, Ed25519, or RSA with SHA-256 or better)"),
+            (purpose, "certificate is not for TLS servers (its extended key usage lacks serverAuth): re-issue it with extendedKeyUsage = serverAuth"),
+            (critical, "TLS handshake with localhost:8443 failed: invalid peer certificate: UnhandledCriticalExtension"),
+            (other_webpki, "TLS handshake with localhost:8443 failed: invalid peer certificate: Other(OtherError(EndEntityUsedAsCa))"),
             (alert, "TLS handshake with localhost:8443 failed: received fatal alert: HandshakeFailure"),
         ];
         for (tls, want) in cases {
@@ -292,7 +336,8 @@ mod tests {
         let error = handshake_error("[::1]:443", rustls_io(bare), true);
         assert_eq!(
             error.to_string(),
-            "certificate with no names is not valid for ::1"
+            "certificate with no names is not valid for ::1 \
+             (use a name it is for, or give the server a certificate for ::1)"
         );
     }
 

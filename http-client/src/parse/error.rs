@@ -80,6 +80,12 @@ pub enum ParseError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A malformed chunk extension (`;name=value` after a chunk size,
+    /// RFC 9112 §7.1.1).
+    InvalidChunkExtension {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// Chunk data not followed by CRLF (or LF).
     InvalidChunkDelimiter,
     /// The connection closed before the last chunk of a chunked body.
@@ -147,6 +153,9 @@ impl fmt::Display for ParseError {
             ParseError::InvalidChunkSize { reason } => {
                 write!(f, "invalid chunk size line: {reason}")
             }
+            ParseError::InvalidChunkExtension { reason } => {
+                write!(f, "invalid chunk extension: {reason}")
+            }
             ParseError::InvalidChunkDelimiter => {
                 f.write_str("invalid chunked body: chunk data not followed by CRLF")
             }
@@ -200,6 +209,7 @@ mod tests {
             (BodyTooLarge { limit: 16 << 20 }, "body exceeds the 16 MiB limit"),
             (Truncated { expected: 100, received: 10 }, "body truncated: got 10 of 100 bytes"),
             (InvalidChunkSize { reason: "missing chunk size" }, "invalid chunk size line: missing chunk size"),
+            (InvalidChunkExtension { reason: "unclosed quoted string" }, "invalid chunk extension: unclosed quoted string"),
             (InvalidChunkDelimiter, "invalid chunked body: chunk data not followed by CRLF"),
             (ChunkedTruncated { received: 3 }, "chunked body truncated: the connection closed after 3 bytes, before the last chunk"),
             (InvalidTrailers { reason: "bare CR" }, "invalid trailer section: bare CR"),

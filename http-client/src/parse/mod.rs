@@ -21,6 +21,7 @@
 //! buffered, and a collected body never grows past `max_body_bytes`.
 
 mod body;
+mod chunk_line;
 mod chunked;
 mod decoder;
 mod error;

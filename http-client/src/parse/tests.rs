@@ -208,6 +208,24 @@ fn reports_bad_bodies() {
             }),
         ),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc", false, false, Fail(InvalidChunkDelimiter)),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2 \r\nab\r\n0\r\n\r\n",
+            false,
+            false,
+            Fail(InvalidChunkSize { reason: "whitespace after the chunk size must be followed by ;" }),
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;a=b c\r\nab\r\n0\r\n\r\n",
+            false,
+            false,
+            Fail(InvalidChunkExtension { reason: "whitespace after a value must be followed by ;" }),
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2 ; a = \"b\\\"\" ; c\r\nab\r\n0\r\n\r\n",
+            false,
+            false,
+            Done(200, b"ab"),
+        ),
     ];
     check(cases, Limits::default());
 }

@@ -13,7 +13,8 @@
 //!        └─ idle time over ────────────────────────────────────────► reaper closes it
 //! ```
 //!
-//! - **Keyed** by scheme, host and port. A pool belongs to one client,
+//! - **Keyed** by scheme, host and port, and the proxy (with its
+//!   credentials) the connection goes through, if any. A pool belongs to one client,
 //!   whose TLS settings (roots, verifier, `tls_config`) never change, so
 //!   the TLS settings in force are part of every key implicitly.
 //! - **Clean or closed**: a connection comes back only if the response
@@ -48,6 +49,7 @@ use std::time::{Duration, Instant};
 
 use runtime::sync::Notify;
 
+use crate::proxy::ProxyTarget;
 use crate::transport::Transport;
 use crate::{ClientStats, Scheme, Url};
 use idle::IdleWatch;
@@ -58,14 +60,20 @@ pub(crate) struct PoolKey {
     scheme: Scheme,
     host: String,
     port: u16,
+    /// The proxy the connection goes through, credentials included (a
+    /// tunnel was opened with them): a connection made one way is never
+    /// used to reach the origin another way. `Debug` hides the password.
+    proxy: Option<ProxyTarget>,
 }
 
 impl PoolKey {
-    pub(crate) fn of(url: &Url) -> PoolKey {
+    /// The key of connections to `url`'s origin through `proxy`.
+    pub(crate) fn of(url: &Url, proxy: Option<&ProxyTarget>) -> PoolKey {
         PoolKey {
             scheme: url.scheme(),
             host: url.host().to_owned(),
             port: url.port(),
+            proxy: proxy.cloned(),
         }
     }
 }
@@ -376,5 +384,30 @@ impl fmt::Debug for PoolInner {
         f.debug_struct("PoolInner")
             .field("settings", &self.settings)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_tell_proxies_and_their_credentials_apart() {
+        let url = Url::parse("https://example.com/").unwrap();
+        let proxy = |text| ProxyTarget::parse(text).unwrap();
+        let (a, b, a_as_me) = (proxy("p:1"), proxy("q:1"), proxy("me:pw@p:1"));
+        let keys = [
+            PoolKey::of(&url, None),
+            PoolKey::of(&url, Some(&a)),
+            PoolKey::of(&url, Some(&b)),
+            PoolKey::of(&url, Some(&a_as_me)),
+        ];
+        for (i, x) in keys.iter().enumerate() {
+            for (j, y) in keys.iter().enumerate() {
+                assert_eq!(i == j, x == y, "{x:?} / {y:?}");
+            }
+        }
+        assert_eq!(keys[1], PoolKey::of(&url, Some(&proxy("http://p:1/"))));
+        assert!(!format!("{:?}", keys[3]).contains("pw"));
     }
 }

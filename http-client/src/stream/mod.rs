@@ -21,11 +21,12 @@ use std::fmt;
 use std::future::poll_fn;
 use std::io;
 use std::ops::Range;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
+use crate::decode::{ContentDecoder, OUTPUT_BUFFER};
 use crate::parse::{BodyDecoder, Decoded, Head, reserve_for};
 use crate::pool::{KeepAlive, Lease};
-use crate::{Error, Headers, ParsePhase, Response, Result, Version};
+use crate::{DecodeError, Error, Headers, ParsePhase, Response, Result, Version};
 
 /// A response with its body still to read, from
 /// [`Connection::read_head`](crate::Connection::read_head),
@@ -80,8 +81,13 @@ pub struct BodyStream {
     head: Head,
     wire: Wire,
     decoder: BodyDecoder,
-    /// Decoded body bytes in the wire's buffer, not yet handed out.
+    /// Body bytes (after the framing, before any content decoding) in the
+    /// wire's buffer, not yet handed out (or, with `content`, not yet fed
+    /// to it).
     ready: Range<usize>,
+    /// The `Content-Encoding` decoder, when the client asked for the
+    /// response's coding (`decode/`); its output is what is handed out.
+    content: Option<ContentDecoder>,
     state: State,
     /// The connection's way back to the pool, with the server's terms;
     /// `None` when it is to close at the end of the body.
@@ -110,12 +116,14 @@ impl BodyStream {
         wire: Wire,
         returns: Option<(Lease, KeepAlive)>,
         reused: bool,
+        content: Option<ContentDecoder>,
     ) -> BodyStream {
         let mut stream = BodyStream {
             head,
             wire,
             decoder,
             ready: 0..0,
+            content,
             state: State::Open,
             returns,
             reused,
@@ -290,7 +298,9 @@ impl BodyStream {
     /// How many body bytes this stream will yield, when the framing says so
     /// in advance: the `Content-Length`, or 0 for a response that has no body
     /// (to `HEAD`, a 204 or a 304, whatever its headers say). `None` for a
-    /// chunked or close-delimited body.
+    /// chunked or close-delimited body, and for a body being decoded
+    /// ([`ClientBuilder::gzip`](crate::ClientBuilder::gzip)), whose size is
+    /// known only at its end.
     ///
     /// # Examples
     ///
@@ -312,7 +322,10 @@ impl BodyStream {
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub fn content_length(&self) -> Option<u64> {
-        self.decoder.length()
+        match self.content {
+            Some(_) => None,
+            None => self.decoder.length(),
+        }
     }
 
     /// The most the stream's read buffer holds (64 KiB; it starts at
@@ -342,7 +355,10 @@ impl BodyStream {
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub fn buffer_capacity(&self) -> usize {
-        self.wire.capacity()
+        match self.content {
+            Some(_) => OUTPUT_BUFFER,
+            None => self.wire.capacity(),
+        }
     }
 
     /// For a body coming over TLS (`https://`): the protocol version,
@@ -409,6 +425,10 @@ impl BodyStream {
     /// bytes; the next call returns them.
     pub async fn chunk(&mut self) -> Result<Option<&[u8]>> {
         poll_fn(|cx| self.poll_fill(cx)).await?;
+        if let Some(content) = &mut self.content {
+            let decoded = content.take();
+            return Ok((!decoded.is_empty()).then_some(decoded));
+        }
         let range = std::mem::replace(&mut self.ready, 0..0);
         Ok((!range.is_empty()).then(|| self.wire.bytes(range)))
     }
@@ -445,7 +465,7 @@ impl BodyStream {
     /// ```
     pub async fn read_to_end(mut self) -> Result<Response> {
         let mut body = Vec::new();
-        if let Some(length) = self.decoder.length() {
+        if let Some(length) = self.content_length() {
             let _ = body.try_reserve_exact(reserve_for(length, self.decoder.max_body()));
         }
         while let Some(chunk) = self.chunk().await? {
@@ -464,9 +484,58 @@ impl BodyStream {
         Ok(response)
     }
 
-    /// Makes decoded body bytes ready (`ready` non-empty), or the end known
-    /// (`ready` empty, `Ok`); reads from the socket as needed.
+    /// Makes body bytes ready to hand out (decoded, when the body is being
+    /// decoded), or the end known (nothing ready, `Ok`); reads from the
+    /// socket as needed.
     pub(crate) fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        if self.content.is_none() {
+            return self.poll_framed(cx);
+        }
+        loop {
+            let Some(content) = &mut self.content else {
+                unreachable!("checked above")
+            };
+            if !content.ready().is_empty() {
+                return Poll::Ready(Ok(()));
+            }
+            let fed = if self.ready.is_empty() {
+                None
+            } else {
+                Some(content.feed(self.wire.bytes(self.ready.clone())))
+            };
+            match fed {
+                Some(Ok(used)) => self.ready.start += used,
+                Some(Err(source)) => return Poll::Ready(Err(self.fail(self.decode_error(source)))),
+                None => {
+                    // All raw bytes fed: more from the framing, or the end.
+                    ready!(self.poll_framed(cx))?;
+                    if self.ready.is_empty() {
+                        return Poll::Ready(self.finish_decoding());
+                    }
+                }
+            }
+        }
+    }
+
+    /// The raw body ended: takes what the decoder still holds, then checks
+    /// that the compressed stream ended too.
+    fn finish_decoding(&mut self) -> Result<()> {
+        let Some(content) = &mut self.content else {
+            return Ok(());
+        };
+        let checked = content.feed(&[]).and_then(|_| {
+            if content.ready().is_empty() {
+                content.finish()
+            } else {
+                Ok(()) // handed out first; the next fill comes back here
+            }
+        });
+        checked.map_err(|source| self.fail(self.decode_error(source)))
+    }
+
+    /// The body as its framing delivers it, before any content decoding:
+    /// makes bytes `ready` in the wire's buffer, or the end known.
+    fn poll_framed(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
         loop {
             if !self.ready.is_empty() {
                 return Poll::Ready(Ok(()));
@@ -517,13 +586,19 @@ impl BodyStream {
     /// The ready bytes (after a successful [`poll_fill`](Self::poll_fill)).
     #[cfg(feature = "futures-io")]
     pub(crate) fn ready(&self) -> &[u8] {
-        self.wire.bytes(self.ready.clone())
+        match &self.content {
+            Some(content) => content.ready(),
+            None => self.wire.bytes(self.ready.clone()),
+        }
     }
 
     /// Hands out `n` of the ready bytes.
     #[cfg(feature = "futures-io")]
     pub(crate) fn consume_ready(&mut self, n: usize) {
-        self.ready.start = (self.ready.start + n).min(self.ready.end);
+        match &mut self.content {
+            Some(content) => content.consume(n),
+            None => self.ready.start = (self.ready.start + n).min(self.ready.end),
+        }
     }
 
     /// The body is complete: return the connection or close the socket.
@@ -554,6 +629,13 @@ impl BodyStream {
         self.wire.close();
         self.state = State::Failed(replay(&error));
         error
+    }
+
+    fn decode_error(&self, source: DecodeError) -> Error {
+        Error::Decode {
+            authority: self.wire.authority().to_owned(),
+            source,
+        }
     }
 
     fn response_error(&self, source: crate::ParseError) -> Error {
@@ -593,6 +675,10 @@ fn replay(error: &Error) -> Error {
             authority: authority.clone(),
             source: source.clone(),
         },
+        Error::Decode { authority, source } => Error::Decode {
+            authority: authority.clone(),
+            source: source.clone(),
+        },
         #[cfg(feature = "tls")]
         Error::TlsTruncated { authority } => Error::TlsTruncated {
             authority: authority.clone(),
@@ -616,6 +702,10 @@ impl fmt::Debug for BodyStream {
             .field("headers", &self.head.headers)
             .field("content_length", &self.content_length())
             .field("received", &self.decoder.decoded())
+            .field(
+                "decoded",
+                &self.content.as_ref().map(ContentDecoder::produced),
+            )
             .field("reused", &self.reused)
             .field("state", &state)
             .finish_non_exhaustive()

@@ -38,8 +38,14 @@ pub enum UrlError {
     UnclosedBracket,
     /// The port is empty, not all digits, zero, or above 65535.
     InvalidPort(String),
-    /// The URL carries credentials (`user@host`), which this client does not send.
+    /// No longer returned: URLs may carry credentials (`user@host`) since
+    /// they are sent as `Authorization: Basic`. Kept so that code matching
+    /// on it still compiles.
     UserInfo,
+    /// The credentials before the host (`user:password@`) are malformed:
+    /// an empty user name, a `%` not followed by two hex digits, or bytes
+    /// that are not UTF-8 once percent-decoded.
+    InvalidUserInfo(&'static str),
     /// A space or control character, which must be percent-encoded.
     InvalidCharacter {
         /// The character found.
@@ -84,6 +90,9 @@ impl fmt::Display for UrlError {
             UrlError::UserInfo => {
                 f.write_str("credentials in URLs (\"user@host\") are not supported")
             }
+            UrlError::InvalidUserInfo(reason) => {
+                write!(f, "invalid credentials before the host: {reason}")
+            }
             UrlError::InvalidCharacter { ch, index } => write!(
                 f,
                 "invalid character {ch:?} at byte {index}: \
@@ -114,6 +123,7 @@ mod tests {
             (UrlError::UnclosedBracket, "unclosed '[' in the host: IPv6 addresses are written like [::1]"),
             (UrlError::InvalidPort("99999".into()), r#"invalid port "99999": expected a number from 1 to 65535"#),
             (UrlError::UserInfo, r#"credentials in URLs ("user@host") are not supported"#),
+            (UrlError::InvalidUserInfo("empty user name"), "invalid credentials before the host: empty user name"),
             (
                 UrlError::InvalidCharacter { ch: ' ', index: 11 },
                 "invalid character ' ' at byte 11: spaces and control characters must be percent-encoded",

@@ -261,7 +261,7 @@ mod tests {
             ("mailto:x@y", UnsupportedScheme("mailto".into())),
             ("http:g", MissingScheme),
             ("//", EmptyHost),
-            ("//u@h/", UserInfo),
+            ("//@h/", InvalidUserInfo("empty user name")),
             ("/a b", InvalidCharacter { ch: ' ', index: 2 }),
             ("/a\r\nSet-Cookie: x", InvalidCharacter { ch: '\r', index: 2 }),
         ];

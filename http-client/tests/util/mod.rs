@@ -8,7 +8,9 @@
 //! in `process.rs`, and nginx's start-up in `nginx.rs`; descriptor counts and the kernel's TCP socket table, for
 //! the leak and cancellation tests, in `sockets.rs`. The server that keeps
 //! connections open, request after request, for the tests of the client's
-//! pool, is `keepalive_server.rs`.
+//! pool, is `keepalive_server.rs`. For the proxy tests: a proxy that opens
+//! `CONNECT` tunnels (`tunnel_proxy.rs`) and tinyproxy's start-up
+//! (`tinyproxy.rs`).
 
 // Each test file uses a different subset of these helpers.
 #![allow(dead_code)]
@@ -20,6 +22,8 @@ pub mod process;
 pub mod script;
 pub mod server;
 pub mod sockets;
+pub mod tinyproxy;
+pub mod tunnel_proxy;
 
 use std::any::Any;
 use std::future::Future;
@@ -108,8 +112,11 @@ pub fn client() -> ClientBuilder {
 }
 
 /// [`client`] with the pool on, as `Client::builder` has it by default.
+/// Proxies named in the environment are ignored (`no_proxy`): the tests
+/// talk to their own servers, and the proxy tests give their proxies.
 pub fn pooled_client() -> ClientBuilder {
     Client::builder()
+        .no_proxy()
         .connect_timeout(Duration::from_secs(2))
         .idle_timeout(Duration::from_secs(5))
         .total_timeout(Duration::from_secs(10))

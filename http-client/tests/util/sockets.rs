@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6, TcpStream};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -106,6 +106,13 @@ pub fn tcp_table() -> Vec<TcpEntry> {
     table.lines().skip(1).filter_map(parse_row).collect()
 }
 
+/// Every IPv6 TCP socket of this network namespace (`/proc/net/tcp6`;
+/// empty where IPv6 is off).
+pub fn tcp6_table() -> Vec<TcpEntry> {
+    let table = fs::read_to_string("/proc/net/tcp6").unwrap_or_default();
+    table.lines().skip(1).filter_map(parse_row).collect()
+}
+
 /// The IPv4 TCP sockets of this process (those with an open descriptor)
 /// connected to `remote`.
 pub fn own_sockets_to(remote: SocketAddr) -> Vec<TcpEntry> {
@@ -131,13 +138,26 @@ fn parse_row(line: &str) -> Option<TcpEntry> {
 }
 
 /// `0100007F:1F90`: the address as the kernel's in-memory (network order)
-/// word printed in hex, the port as a number in hex.
+/// word printed in hex, the port as a number in hex. An IPv6 address is
+/// four such words.
 fn parse_addr(text: &str) -> Option<SocketAddr> {
     let (ip, port) = text.split_once(':')?;
-    let ip = u32::from_str_radix(ip, 16).ok()?;
     let port = u16::from_str_radix(port, 16).ok()?;
+    let word = |i: usize| u32::from_str_radix(ip.get(i * 8..i * 8 + 8)?, 16).ok();
+    if ip.len() == 32 {
+        let mut octets = [0; 16];
+        for i in 0..4 {
+            octets[i * 4..i * 4 + 4].copy_from_slice(&word(i)?.to_ne_bytes());
+        }
+        return Some(SocketAddr::V6(SocketAddrV6::new(
+            Ipv6Addr::from(octets),
+            port,
+            0,
+            0,
+        )));
+    }
     Some(SocketAddr::V4(SocketAddrV4::new(
-        Ipv4Addr::from(ip.to_ne_bytes()),
+        Ipv4Addr::from(word(0)?.to_ne_bytes()),
         port,
     )))
 }
@@ -147,9 +167,15 @@ fn parse_addr(text: &str) -> Option<SocketAddr> {
 /// connect to it hangs in `SYN_SENT`. Returns the listener and the
 /// connections that fill it (keep both alive). Call inside a runtime.
 pub fn full_backlog_listener() -> (runtime::net::TcpListener, Vec<TcpStream>) {
-    let any = SocketAddr::from(([127, 0, 0, 1], 0));
-    let listener =
-        runtime::net::TcpListener::bind_with_backlog(any, 0).expect("binding a listener");
+    full_backlog_listener_on(SocketAddr::from(([127, 0, 0, 1], 0))).expect("binding a listener")
+}
+
+/// [`full_backlog_listener`] on `addr` (`[::1]:0`, or a given port);
+/// the error if it cannot be bound.
+pub fn full_backlog_listener_on(
+    addr: SocketAddr,
+) -> std::io::Result<(runtime::net::TcpListener, Vec<TcpStream>)> {
+    let listener = runtime::net::TcpListener::bind_with_backlog(addr, 0)?;
     let addr = listener.local_addr().unwrap();
     let mut queued = Vec::new();
     let full =
@@ -163,5 +189,5 @@ pub fn full_backlog_listener() -> (runtime::net::TcpListener, Vec<TcpStream>) {
             },
         );
     assert!(full, "8 connections fit in a backlog-0 accept queue");
-    (listener, queued)
+    Ok((listener, queued))
 }

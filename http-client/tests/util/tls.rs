@@ -57,6 +57,19 @@ pub struct Pki {
     pub expired: Leaf,
     /// Signed by itself, for `localhost` and 127.0.0.1.
     pub self_signed: Leaf,
+    /// A CA certificate (`CA:TRUE`, as `openssl req -x509` makes by
+    /// default), self-signed, for `localhost` and 127.0.0.1, presented as
+    /// the server's own; trust its `pem` to get past the issuer.
+    pub ca_as_server: Leaf,
+    /// Signed by the CA, for `localhost`, valid from 2099-01-01.
+    pub not_yet_valid: Leaf,
+    /// Signed by the CA, for `localhost`, for TLS clients only (its
+    /// extended key usage is `clientAuth`).
+    pub client_only: Leaf,
+    /// The certificate of a second CA whose key is Ed25519, in PEM.
+    pub ed25519_ca_pem: String,
+    /// Signed (Ed25519) by that CA, for `localhost`; its own key is ECDSA.
+    pub ed25519_signed: Leaf,
 }
 
 /// The test run's certificates.
@@ -76,24 +89,58 @@ fn make_pki() -> Result<Pki, rcgen::Error> {
     let ca_cert = ca_params.self_signed(&ca_key)?;
     let ca = Issuer::new(ca_params, ca_key);
 
-    let leaf = |names: &[&str], expired: bool| -> Result<Leaf, rcgen::Error> {
+    let leaf_with = |names: &[&str],
+                     issuer: &Issuer<'_, KeyPair>,
+                     change: &dyn Fn(&mut CertificateParams)|
+     -> Result<Leaf, rcgen::Error> {
         let key = KeyPair::generate()?;
         let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
         let mut params = CertificateParams::new(names.clone())?;
         params
             .distinguished_name
             .push(DnType::CommonName, &names[0]);
-        if expired {
-            params.not_before = date_time_ymd(2019, 1, 1);
-            params.not_after = date_time_ymd(2020, 1, 1);
-        }
-        let cert = params.signed_by(&key, &ca)?;
+        change(&mut params);
+        let cert = params.signed_by(&key, issuer)?;
         Ok(Leaf {
             chain: vec![cert.der().clone()],
             key: key.serialize_der(),
             pem: cert.pem(),
             key_pem: key.serialize_pem(),
         })
+    };
+    let leaf = |names: &[&str], expired: bool| {
+        leaf_with(names, &ca, &|params| {
+            if expired {
+                params.not_before = date_time_ymd(2019, 1, 1);
+                params.not_after = date_time_ymd(2020, 1, 1);
+            }
+        })
+    };
+    let ca_as_server = {
+        let key = KeyPair::generate()?;
+        let mut params = CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()])?;
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "a CA posing as a server");
+        let cert = params.self_signed(&key)?;
+        Leaf {
+            chain: vec![cert.der().clone()],
+            key: key.serialize_der(),
+            pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        }
+    };
+    let (ed25519_ca_pem, ed25519_ca) = {
+        let key = KeyPair::generate_for(&rcgen::PKCS_ED25519)?;
+        let mut params = CertificateParams::new(Vec::<String>::new())?;
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "handroll test Ed25519 CA");
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let cert = params.self_signed(&key)?;
+        (cert.pem(), Issuer::new(params, key))
     };
     let self_signed = {
         let key = KeyPair::generate()?;
@@ -112,6 +159,16 @@ fn make_pki() -> Result<Pki, rcgen::Error> {
         wrong_name: leaf(&["wrong.example"], false)?,
         expired: leaf(&["localhost", "127.0.0.1"], true)?,
         self_signed,
+        ca_as_server,
+        not_yet_valid: leaf_with(&["localhost"], &ca, &|params| {
+            params.not_before = date_time_ymd(2099, 1, 1);
+            params.not_after = date_time_ymd(2100, 1, 1);
+        })?,
+        client_only: leaf_with(&["localhost"], &ca, &|params| {
+            params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+        })?,
+        ed25519_signed: leaf_with(&["localhost"], &ed25519_ca, &|_| {})?,
+        ed25519_ca_pem,
     })
 }
 

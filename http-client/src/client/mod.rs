@@ -4,24 +4,30 @@
 //!
 //! The total timeout covers the body too: a [`BodyStream`] from
 //! [`Client::send_streaming`] carries the request's deadline, and each wait
-//! for body bytes ends at it.
+//! for body bytes ends at it. The settings and their setters are
+//! [`ClientBuilder`]'s, in `builder.rs`.
+
+mod builder;
+
+pub use builder::ClientBuilder;
 
 use std::cell::RefCell;
-#[cfg(feature = "tls")]
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use runtime::time::timeout;
 
-use crate::connect::{DEFAULT_CONNECT_TIMEOUT, connect_with};
+use crate::connect::{ConnectSettings, DEFAULT_CONNECT_TIMEOUT, connect_with};
 use crate::connection::{Connection, DEFAULT_IDLE_TIMEOUT, ExchangeError};
+use crate::decode::Accept;
 use crate::pool::{Pool, PoolKey, PoolSettings};
+use crate::proxy::{Proxies, ProxySource, ProxyTarget};
 use crate::stream::Deadline;
 #[cfg(feature = "tls")]
 use crate::transport::TlsOptions;
 use crate::transport::TlsSettings;
 use crate::{
-    BodyStream, ClientStats, Error, Limits, Method, Request, Response, Result, TimeoutPhase, Url,
+    BodyStream, ClientStats, Error, Limits, Method, Request, Response, Result, Scheme,
+    TimeoutPhase, Url,
 };
 
 /// How long a whole request (connect, send, the complete response, and
@@ -147,6 +153,7 @@ impl IntoUrl for &String {
 /// | setting | default |
 /// | --- | --- |
 /// | [`connect_timeout`](ClientBuilder::connect_timeout): resolution + TCP and TLS handshakes | 10 s |
+/// | [`happy_eyeballs_delay`](ClientBuilder::happy_eyeballs_delay): between attempts to a host's addresses | 250 ms |
 /// | [`idle_timeout`](ClientBuilder::idle_timeout): no byte sent or received | 30 s |
 /// | [`total_timeout`](ClientBuilder::total_timeout): the whole request | 60 s |
 /// | [`limits`](ClientBuilder::limits): header bytes / header count / body bytes | 64 KiB / 100 / 16 MiB |
@@ -154,6 +161,8 @@ impl IntoUrl for &String {
 /// | [`pool_max_idle_per_host`](ClientBuilder::pool_max_idle_per_host): idle connections kept per host; 0 = no pool | no limit |
 /// | [`pool_idle_timeout`](ClientBuilder::pool_idle_timeout): how long one stays idle | 30 s |
 /// | trusted roots: webpki-roots, `SSL_CERT_FILE`, `add_root_certificate` | verified |
+/// | [`proxy`](ClientBuilder::proxy), [`no_proxy`](ClientBuilder::no_proxy): the proxies requests go through | the environment's (`HTTPS_PROXY`, ...) |
+/// | [`gzip`](ClientBuilder::gzip), [`deflate`](ClientBuilder::deflate): compressed bodies asked for and decoded | off |
 ///
 /// The TLS configuration is built once, by [`ClientBuilder::build`], and
 /// shared by every connection (and every client with the default settings);
@@ -207,6 +216,8 @@ impl IntoUrl for &String {
 #[derive(Debug, Clone)]
 pub struct Client {
     config: Config,
+    /// The proxy rules, the environment's read at `build`.
+    proxies: Proxies,
     /// The TLS config every `https://` connection uses.
     tls: TlsSettings,
     /// Idle connections, shared by the clones.
@@ -214,13 +225,16 @@ pub struct Client {
 }
 
 #[derive(Debug, Clone)]
-struct Config {
-    connect_timeout: Duration,
+pub(super) struct Config {
+    /// The connect timeout, the Happy Eyeballs delay, resolve overrides.
+    connect: ConnectSettings,
     idle_timeout: Duration,
     total_timeout: Duration,
     limits: Limits,
     max_redirects: u32,
     pool: PoolSettings,
+    /// The content codings asked for and decoded (`gzip`, `deflate`).
+    accept: Accept,
 }
 
 impl Default for Client {
@@ -239,7 +253,7 @@ impl Client {
     pub fn builder() -> ClientBuilder {
         ClientBuilder {
             config: Config {
-                connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+                connect: ConnectSettings::with_timeout(DEFAULT_CONNECT_TIMEOUT),
                 idle_timeout: DEFAULT_IDLE_TIMEOUT,
                 total_timeout: DEFAULT_TOTAL_TIMEOUT,
                 limits: Limits::default(),
@@ -248,9 +262,11 @@ impl Client {
                     max_idle_per_host: DEFAULT_POOL_MAX_IDLE_PER_HOST,
                     idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
                 },
+                accept: Accept::default(),
             },
             #[cfg(feature = "tls")]
             tls: TlsOptions::default(),
+            proxies: ProxySource::Environment,
         }
     }
 
@@ -413,13 +429,14 @@ impl Client {
         request: &Request,
         deadline: Option<Deadline>,
     ) -> Result<BodyStream> {
-        let key = PoolKey::of(request.url());
+        let proxy = self.proxies.route(request.url())?;
+        let key = PoolKey::of(request.url(), proxy);
         let idempotent = request.method().is_idempotent();
         if let Some((transport, lease)) = self.pool.checkout(&key, !idempotent) {
             let connection =
-                Connection::new(transport, request.url().authority()).with_lease(Some(lease), true);
+                Connection::routed(transport, request.url(), proxy).with_lease(Some(lease), true);
             match self.exchange(connection, request, deadline).await {
-                Ok(body) => return Ok(body),
+                Ok(body) => return refuse_proxy_407(body, request, proxy),
                 Err(ExchangeError {
                     error,
                     nothing_received: true,
@@ -436,13 +453,15 @@ impl Client {
                 Err(failed) => return Err(failed.error),
             }
         }
-        let connection = connect_with(request.url(), self.config.connect_timeout, &self.tls)
+        let connection = connect_with(request.url(), proxy, &self.config.connect, &self.tls)
             .await?
             .with_lease(self.pool.lease(key), false);
         self.pool.count_opened(connection.tls_resumed());
-        self.exchange(connection, request, deadline)
+        let body = self
+            .exchange(connection, request, deadline)
             .await
-            .map_err(|failed| failed.error)
+            .map_err(|failed| failed.error)?;
+        refuse_proxy_407(body, request, proxy)
     }
 
     /// Sends `request` on `connection` with this client's timeouts and
@@ -455,10 +474,30 @@ impl Client {
     ) -> std::result::Result<BodyStream, ExchangeError> {
         connection.set_idle_timeout(self.config.idle_timeout);
         connection.set_limits(self.config.limits);
+        connection.set_accept(self.config.accept);
         if let Some(deadline) = deadline {
             connection.set_deadline(deadline);
         }
         connection.exchange(request).await
+    }
+}
+
+/// A 407 from the proxy an `http://` request went through, as the error it
+/// is (for `https://`, the tunnel's `CONNECT` gets it). Without a proxy, a
+/// 407 is just a status the origin sent.
+fn refuse_proxy_407(
+    body: BodyStream,
+    request: &Request,
+    proxy: Option<&ProxyTarget>,
+) -> Result<BodyStream> {
+    match proxy {
+        Some(proxy) if body.status() == 407 && request.url().scheme() == Scheme::Http => {
+            Err(Error::ProxyAuthentication {
+                proxy: proxy.authority(),
+                sent_credentials: proxy.has_credentials(),
+            })
+        }
+        _ => Ok(body),
     }
 }
 
@@ -484,159 +523,4 @@ fn redirect_target(base: &Url, response: &BodyStream) -> Result<Option<Url>> {
             location: location.to_owned(),
             reason: e.to_string(),
         })
-}
-
-/// Builds a [`Client`]; from [`Client::builder`].
-#[derive(Debug, Clone)]
-#[must_use = "call .build() to get the client"]
-pub struct ClientBuilder {
-    config: Config,
-    #[cfg(feature = "tls")]
-    tls: TlsOptions,
-}
-
-impl ClientBuilder {
-    /// Deadline for name resolution and the TCP handshake together, and
-    /// for `https://` the TLS handshake too.
-    pub fn connect_timeout(mut self, limit: Duration) -> Self {
-        self.config.connect_timeout = limit;
-        self
-    }
-
-    /// Longest time without a byte received (or accepted for sending).
-    pub fn idle_timeout(mut self, limit: Duration) -> Self {
-        self.config.idle_timeout = limit;
-        self
-    }
-
-    /// Deadline for the whole request, redirects included, so that a server
-    /// trickling one byte at a time cannot hold a request forever.
-    pub fn total_timeout(mut self, limit: Duration) -> Self {
-        self.config.total_timeout = limit;
-        self
-    }
-
-    /// Most idle connections the pool keeps per host (scheme, host and
-    /// port); beyond it, the oldest idle one closes. 0 turns the pool off:
-    /// every request then opens its own connection and asks for
-    /// `Connection: close`, as HTTP/1.0 does. Default: no limit
-    /// ([`DEFAULT_POOL_MAX_IDLE_PER_HOST`]).
-    pub fn pool_max_idle_per_host(mut self, count: usize) -> Self {
-        self.config.pool.max_idle_per_host = count;
-        self
-    }
-
-    /// How long a connection may stay idle in the pool before it is
-    /// closed (less if the server's `Keep-Alive: timeout=N` says so).
-    /// Default 30 s ([`DEFAULT_POOL_IDLE_TIMEOUT`]).
-    pub fn pool_idle_timeout(mut self, limit: Duration) -> Self {
-        self.config.pool.idle_timeout = limit;
-        self
-    }
-
-    /// All response limits at once.
-    pub fn limits(mut self, limits: Limits) -> Self {
-        self.config.limits = limits;
-        self
-    }
-
-    /// Largest header section (status line included) accepted, in bytes.
-    pub fn max_header_bytes(mut self, bytes: usize) -> Self {
-        self.config.limits = self.config.limits.with_max_header_bytes(bytes);
-        self
-    }
-
-    /// Most header fields accepted.
-    pub fn max_headers(mut self, count: usize) -> Self {
-        self.config.limits = self.config.limits.with_max_headers(count);
-        self
-    }
-
-    /// Largest body accepted, in bytes, by [`Client::send`] and by the
-    /// streams of [`Client::send_streaming`] alike; 0 means no limit (for a
-    /// streamed body, whose memory is bounded by the stream's buffer). A
-    /// declared `Content-Length` above it fails before the body is read.
-    pub fn max_body_bytes(mut self, bytes: u64) -> Self {
-        self.config.limits = self.config.limits.with_max_body_bytes(bytes);
-        self
-    }
-
-    /// How many redirects `GET` and `HEAD` follow; 0 returns 3xx responses
-    /// as they are.
-    pub fn max_redirects(mut self, count: u32) -> Self {
-        self.config.max_redirects = count;
-        self
-    }
-
-    /// Trusts the certificates in `pem` (one or more `-----BEGIN
-    /// CERTIFICATE-----` blocks; other blocks are skipped) as roots, besides
-    /// webpki-roots and `SSL_CERT_FILE`: for a private CA, or a self-signed
-    /// server. The `fetch` example's `--cacert FILE` is this.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::RootCertificates`] if `pem` holds no certificate, a
-    /// malformed one, or one that cannot serve as a root.
-    ///
-    /// # Examples
-    ///
-    /// ```no_run
-    /// let pem = std::fs::read("my-ca.pem")?;
-    /// let client = http_client::Client::builder().add_root_certificate(&pem)?.build();
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    #[cfg(feature = "tls")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
-    pub fn add_root_certificate(mut self, pem: &[u8]) -> Result<Self> {
-        let failed = |source| Error::RootCertificates {
-            origin: "PEM data".into(),
-            source,
-        };
-        let certificates = crate::transport::config::parse_pem_certificates(pem).map_err(failed)?;
-        crate::transport::config::check_roots(&certificates).map_err(failed)?;
-        self.tls.extra_roots.extend(certificates);
-        Ok(self)
-    }
-
-    /// Uses `config` for every `https://` connection, as it is: its roots,
-    /// verifier, protocol versions, ALPN and client certificate. It takes
-    /// precedence over [`add_root_certificate`](ClientBuilder::add_root_certificate)
-    /// and [`danger_accept_invalid_certs`](ClientBuilder::danger_accept_invalid_certs).
-    #[cfg(feature = "tls")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
-    pub fn tls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
-        self.tls.config = Some(config);
-        self
-    }
-
-    /// With `true`, accepts **any** server certificate — expired,
-    /// self-signed, for another name — so the connection is encrypted but
-    /// the server is not authenticated, and anyone in the middle can read
-    /// and change everything. For testing against a server whose
-    /// certificate you cannot fix; the `fetch` example's `-k, --insecure`.
-    ///
-    /// The handshake's signatures are still verified. This is the only way
-    /// to turn verification off.
-    #[cfg(feature = "tls")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
-    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
-        self.tls.accept_invalid_certs = accept;
-        self
-    }
-
-    /// The client. This builds its TLS configuration, once: a failure to
-    /// load the roots named by `SSL_CERT_FILE` is reported by each
-    /// `https://` request (`Error::RootCertificates`), while `http://`
-    /// requests work.
-    pub fn build(self) -> Client {
-        #[cfg(feature = "tls")]
-        let tls = self.tls.build();
-        #[cfg(not(feature = "tls"))]
-        let tls = TlsSettings::default_for_process();
-        Client {
-            pool: Pool::new(self.config.pool),
-            config: self.config,
-            tls,
-        }
-    }
 }
