@@ -132,6 +132,55 @@ fn a_dead_first_ipv4_address_loses_to_the_second_within_a_second() {
 }
 
 #[test]
+fn the_connect_timeout_bounds_the_whole_race() {
+    run(|| async {
+        // Both addresses drop SYNs, on one port.
+        let (first, _queued_first, second, _queued_second) = loop {
+            let (first, queued) = full_backlog_listener_on(SocketAddr::new(V4, 0)).unwrap();
+            let port = first.local_addr().unwrap().port();
+            if let Ok((second, more)) = full_backlog_listener_on(SocketAddr::new(V4_OTHER, port)) {
+                break (first, queued, second, more);
+            }
+        };
+        let port = first.local_addr().unwrap().port();
+        let limit = Duration::from_millis(600);
+        let client = client()
+            .connect_timeout(limit)
+            .resolve_to_addrs(
+                NAME,
+                &[SocketAddr::new(V4, 0), SocketAddr::new(V4_OTHER, 0)],
+            )
+            .build();
+        let (result, took) = timed(client.get(format!("http://{NAME}:{port}/"))).await;
+        let error = result.expect_err("nothing answers");
+        assert!(
+            matches!(
+                error,
+                Error::Timeout {
+                    phase: http_client::TimeoutPhase::Connect,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            format!("connect to {NAME}:{port} timed out after 600ms")
+        );
+        assert!(took >= limit, "early: {took:?}");
+        assert!(took < limit + Duration::from_secs(1), "late: {took:?}");
+        for ip in [V4, V4_OTHER] {
+            assert_eq!(
+                syn_sent_to(SocketAddr::new(ip, port)),
+                0,
+                "an attempt to {ip} lives on"
+            );
+        }
+        drop((first, second));
+    });
+}
+
+#[test]
 fn refused_on_both_families_fails_at_once_with_both_errors() {
     if !ipv6_loopback() {
         return;
