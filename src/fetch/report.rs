@@ -210,7 +210,7 @@ impl Report {
 
     fn json_line(&self, outcome: &Outcome, bad_line: Option<usize>) -> String {
         let mut object = json!({
-            "url": outcome.entry.url,
+            "url": shown_url(&outcome.entry.url),
             "index": outcome.entry.index,
             "status": outcome.status,
             "bytes": outcome.bytes,
@@ -338,7 +338,7 @@ impl Report {
 /// `URL STATUS N bytes X ms`, or `URL error: ... (X ms)`, plus earlier
 /// attempts' errors when retried.
 pub(crate) fn human_line(outcome: &Outcome) -> String {
-    let url = &outcome.entry.url;
+    let url = shown_url(&outcome.entry.url);
     let ms = millis(outcome.elapsed);
     let mut line = match (outcome.error(), outcome.status) {
         (Some(error), _) => format!("{url} error: {error} ({ms:.1} ms"),
@@ -399,6 +399,16 @@ pub(crate) fn tls_text(tls: &TlsInfo) -> String {
     )
 }
 
+/// The URL as the report shows it: without a password it may carry
+/// (`http://user:secret@host/` reads `http://user@host/`, as the client's
+/// `Url` prints it); a line that is no URL is shown as it was given.
+pub(crate) fn shown_url(text: &str) -> String {
+    match http_client::Url::parse(text) {
+        Ok(url) if url.password().is_some() => url.to_string(),
+        _ => text.to_owned(),
+    }
+}
+
 fn millis(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
@@ -421,6 +431,16 @@ pub(crate) fn human_bytes(bytes: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_password_is_never_shown() {
+        assert_eq!(
+            super::shown_url("http://ada:s3cret@127.0.0.1:8080/x"),
+            "http://ada@127.0.0.1:8080/x"
+        );
+        assert_eq!(super::shown_url("http://127.0.0.1/"), "http://127.0.0.1/");
+        assert_eq!(super::shown_url("not a url"), "not a url");
+    }
+
     use super::*;
 
     fn outcome() -> Outcome {
