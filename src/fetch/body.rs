@@ -48,6 +48,12 @@ impl Download {
         self.stream.reused()
     }
 
+    /// The value of the response header `name` (any case), the first if
+    /// repeated.
+    pub(crate) fn header(&self, name: &str) -> Option<&[u8]> {
+        self.stream.header(name)
+    }
+
     /// The declared body length, when the server sent one.
     pub(crate) fn content_length(&self) -> Option<u64> {
         self.stream.content_length()

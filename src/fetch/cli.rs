@@ -14,6 +14,9 @@ use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches, Parser};
 use http_client::{Method, Request, Url};
 
+use super::proxy::Proxies;
+use super::shard::Shard;
+
 /// Most requests in flight when URLs come from `--input` and no
 /// `--concurrency` is given: a list may be millions of lines long.
 pub(crate) const INPUT_CONCURRENCY: usize = 100;
@@ -26,7 +29,12 @@ pub(crate) const INPUT_CONCURRENCY: usize = 100;
 #[command(
     name = "fetch",
     version,
+    args_override_self = true,
     after_help = "Any status code is a complete response (a 404 too) unless --fail is given.\n\
+                  An option given twice takes its last value (--timeout 10 --timeout 30 is 30), \
+                  except --header, which adds one each time.\n\
+                  Proxies: http_proxy, HTTPS_PROXY, ALL_PROXY and NO_PROXY are read as curl reads them \
+                  (uppercase HTTP_PROXY is ignored); --proxy and --noproxy override them.\n\
                   Exit status: 0 if every URL gave a complete response, 1 if not, 2 for bad arguments."
 )]
 pub(crate) struct Cli {
@@ -134,6 +142,48 @@ pub(crate) struct Cli {
     #[arg(short = 'q', long)]
     pub(crate) quiet: bool,
 
+    /// Send every request through the HTTP proxy URL
+    /// (`[http://][user:password@]host[:port]`, port 1080 if none; https://
+    /// URLs through a CONNECT tunnel), instead of the environment's
+    /// proxies; "" = no proxy at all
+    #[arg(short = 'x', long, value_name = "URL")]
+    pub(crate) proxy: Option<String>,
+
+    /// Reach these hosts directly, not through a proxy: a comma list of
+    /// host names (with the names under them), IP addresses, CIDR ranges
+    /// and `*`, each with an optional :port; replaces $NO_PROXY
+    #[arg(long, value_name = "LIST")]
+    pub(crate) noproxy: Option<String>,
+
+    /// Ask for a compressed body (Accept-Encoding: gzip, deflate) and
+    /// decode it; --max-bytes then limits the decoded size
+    #[arg(long, conflicts_with = "resume")]
+    pub(crate) compressed: bool,
+
+    /// Send HTTP Basic credentials (USER, or USER:PASSWORD), replacing the
+    /// URL's own; like them, never sent to another host after a redirect
+    /// and never printed
+    #[arg(short = 'u', long, value_name = "USER[:PASSWORD]")]
+    pub(crate) user: Option<String>,
+
+    /// Resume the partial files (.FILE.part, DIR/.i.part) that an earlier
+    /// run left, asking for the rest with Range and If-Range (a file that
+    /// changed on the server is fetched whole, never spliced); a partial
+    /// file is kept after a network failure, for the next run
+    #[arg(short = 'C', long = "continue", id = "resume")]
+    pub(crate) resume: bool,
+
+    /// Cap the whole run's receive rate (all URLs together) at RATE bytes
+    /// per second; k, M, G count in 1024s (500k, 2M)
+    #[arg(long, value_name = "RATE", value_parser = super::rate::parse_rate)]
+    pub(crate) limit_rate: Option<u64>,
+
+    /// Fetch only the URLs whose index i (from 1, in arguments then
+    /// --input) has i % N == K, keeping that index in --output and --json:
+    /// N runs with 0/N .. N-1/N share one list
+    #[arg(long, value_name = "K/N", value_parser = super::shard::parse_shard)]
+    pub(crate) shard: Option<Shard>,
+
     /// Trust the CA certificates in FILE (PEM) for https:// URLs, besides
     /// the built-in roots and $SSL_CERT_FILE
     #[arg(long, value_name = "FILE")]
@@ -189,6 +239,8 @@ pub(crate) struct Options {
     pub(crate) max_body_bytes: u64,
     /// The certificates of `--cacert`, checked, as PEM; `None` without it.
     pub(crate) cacert_pem: Option<Vec<u8>>,
+    /// The proxies, from `--proxy`, `--noproxy` and the environment.
+    pub(crate) proxies: Proxies,
 }
 
 impl Cli {
@@ -223,6 +275,10 @@ impl Cli {
             ),
             None => None,
         };
+        let proxies = Proxies::choose(self.proxy.as_deref(), self.noproxy.as_deref(), |name| {
+            std::env::var(name).ok()
+        })
+        .map_err(|message| usage(ErrorKind::ValueValidation, message))?;
         let destination = match (&self.output, &self.output_file) {
             (Some(dir), _) => {
                 writable_dir(dir).map_err(|message| usage(ErrorKind::ValueValidation, message))?;
@@ -259,6 +315,12 @@ impl Cli {
             }
             (None, None) => Destination::Discard,
         };
+        if self.resume && !matches!(destination, Destination::Dir(_) | Destination::File(_)) {
+            return Err(usage(
+                ErrorKind::MissingRequiredArgument,
+                "-C/--continue resumes files: it needs -o FILE or --output DIR",
+            ));
+        }
         let concurrency = match (self.concurrency, &self.input) {
             (Some(n), _) => n,
             (None, Some(_)) => INPUT_CONCURRENCY,
@@ -276,6 +338,7 @@ impl Cli {
             concurrency,
             max_body_bytes,
             cacert_pem,
+            proxies,
         })
     }
 }
@@ -391,6 +454,15 @@ mod tests {
             &["-o", "-", "--json", "http://a/"],
             &["--output", "d", "-o", "f", "http://a/"],
             &["--progress", "--quiet"],
+            &["--limit-rate", "0", "http://a/"],
+            &["--limit-rate", "fast", "http://a/"],
+            &["--shard", "3/2", "http://a/"],
+            &["--shard", "1", "http://a/"],
+            &["--proxy", "socks5://p:1080", "http://a/"],
+            &["--proxy", "http://p:1", "--noproxy", "a b", "http://a/"],
+            &["-C", "http://a/"],
+            &["-C", "-o", "-", "http://a/"],
+            &["-C", "--compressed", "-o", "f", "http://a/"],
         ] {
             let error = parse(args).unwrap_err();
             assert_eq!(error.exit_code(), 2, "{args:?}: {error}");
@@ -406,5 +478,39 @@ mod tests {
             ("Accept".to_owned(), "*/*".to_owned())
         );
         assert!(header("Bad Name: x").is_err());
+    }
+
+    #[test]
+    fn an_option_given_twice_takes_the_last_value() {
+        let o = parse(&[
+            "--timeout",
+            "10",
+            "--timeout",
+            "30",
+            "--json",
+            "--json",
+            "http://a/",
+        ])
+        .unwrap();
+        assert_eq!(o.cli.timeout, Some(Duration::from_secs(30)));
+        assert!(o.cli.json);
+        let o = parse(&[
+            "--limit-rate",
+            "1k",
+            "--limit-rate",
+            "2k",
+            "-u",
+            "a:1",
+            "-u",
+            "b:2",
+            "http://a/",
+        ])
+        .unwrap();
+        assert_eq!(
+            (o.cli.limit_rate, o.cli.user.as_deref()),
+            (Some(2048), Some("b:2"))
+        );
+        let o = parse(&["--header", "A: 1", "--header", "B: 2", "http://a/"]).unwrap();
+        assert_eq!(o.cli.header.len(), 2, "--header adds");
     }
 }

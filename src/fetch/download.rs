@@ -13,8 +13,9 @@ use super::Shared;
 use super::body::Download;
 use super::cli::Destination;
 use super::report::Outcome;
+use super::resume::{self, Resumption, Validator};
 use super::retry::{is_retryable, is_retryable_status};
-use super::sink::{Sink, SinkError};
+use super::sink::{Sink, SinkError, Start, part_path};
 use super::source::Entry;
 
 /// Why one attempt failed.
@@ -53,6 +54,8 @@ struct Success {
     tls: Option<TlsInfo>,
     /// It came over a reused (kept-alive) connection.
     reused: bool,
+    /// The bytes a `.part` held before this response added to it.
+    resumed_from: Option<u64>,
 }
 
 /// Fetches `entry`, retrying as the options allow.
@@ -86,6 +89,7 @@ pub(crate) async fn download(entry: Entry, shared: &Shared) -> Outcome {
                 outcome.file = success.file;
                 outcome.tls = success.tls;
                 outcome.reused = success.reused;
+                outcome.resumed_from = success.resumed_from;
                 break;
             }
             Err(failure) => {
@@ -110,19 +114,72 @@ pub(crate) async fn download(entry: Entry, shared: &Shared) -> Outcome {
 }
 
 /// One attempt: the status, the body bytes, the file written, the TLS
-/// session.
+/// session. With `-C`, it first looks for a partial file to resume, and
+/// asks again without `Range` (once) if the answer does not fit it.
 async fn attempt(
     request: &Request,
     index: usize,
     last: bool,
     shared: &Shared,
 ) -> Result<Success, Failure> {
-    let mut download = Download::start(&shared.client, request.clone())
-        .await
-        .map_err(|e| Failure {
-            retryable: is_retryable(&e),
-            ..Failure::new(client_error(&e))
-        })?;
+    let path = match &shared.options.destination {
+        Destination::File(path) => Some(path.clone()),
+        Destination::Dir(dir) => Some(dir.join(index.to_string())),
+        Destination::Discard | Destination::Stdout => None,
+    };
+    let resuming = shared.options.cli.resume && request.method() == &Method::GET;
+    let url = request.url().to_string();
+    let mut partial = match &path {
+        Some(path) if resuming => resume::find(&part_path(path), &url).await,
+        _ => None,
+    };
+    loop {
+        let asked = match &partial {
+            Some(partial) => request
+                .clone()
+                .header("Range", partial.range())
+                .and_then(|r| r.header("If-Range", partial.validator.value()))
+                .map_err(|e| Failure::new(e.to_string()))?,
+            None => request.clone(),
+        };
+        let download = Download::start(&shared.client, asked)
+            .await
+            .map_err(|e| Failure {
+                retryable: is_retryable(&e),
+                ..Failure::new(client_error(&e))
+            })?;
+        let how = match &partial {
+            Some(partial) => resume::judge(
+                partial.len,
+                download.status(),
+                download.header("content-range"),
+            ),
+            None => Resumption::Replace,
+        };
+        if how == Resumption::StartOver {
+            // Not the range asked for: the .part cannot be trusted.
+            partial = None;
+            continue;
+        }
+        let from = partial
+            .as_ref()
+            .map(|p| p.len)
+            .filter(|_| how != Resumption::Replace);
+        return receive(download, how, from, path, &url, last, shared).await;
+    }
+}
+
+/// The rest of an attempt, once its response head is in: checks the
+/// status, then streams the body to its sink.
+async fn receive(
+    mut download: Download,
+    how: Resumption,
+    resumed_from: Option<u64>,
+    path: Option<PathBuf>,
+    url: &str,
+    last: bool,
+    shared: &Shared,
+) -> Result<Success, Failure> {
     let status = download.status();
     let tls = download.tls_info().cloned();
     let reused = download.reused();
@@ -131,13 +188,14 @@ async fn attempt(
         reused,
         ..Failure::new(message)
     };
+    let complete = how == Resumption::Complete;
     if is_retryable_status(status) && !last {
         return Err(Failure {
             retryable: true,
             ..with_status(format!("server answered {status} {}", download.reason()))
         });
     }
-    if shared.options.cli.fail && status >= 400 {
+    if shared.options.cli.fail && status >= 400 && !complete {
         return Err(with_status(format!(
             "server answered {status} {} (a failure with --fail)",
             download.reason()
@@ -146,36 +204,53 @@ async fn attempt(
     if shared.single {
         shared.counters.set_length(download.content_length());
     }
-    let mut sink = match &shared.options.destination {
-        Destination::Discard => Sink::discard(),
-        Destination::Stdout => Sink::stdout().map_err(sink_failure)?,
-        Destination::File(path) => Sink::file(path.clone()).await.map_err(sink_failure)?,
-        Destination::Dir(dir) => Sink::file(dir.join(index.to_string()))
-            .await
-            .map_err(sink_failure)?,
+    let mut sink = match (&shared.options.destination, path) {
+        (Destination::Stdout, _) => Sink::stdout().map_err(sink_failure)?,
+        (_, Some(path)) => {
+            let start = match how {
+                Resumption::Append | Resumption::Complete => Start::Append,
+                Resumption::Replace | Resumption::StartOver => {
+                    let validator = Validator::from_response(
+                        download.header("etag"),
+                        download.header("last-modified"),
+                    );
+                    Start::New(validator.map(|v| resume::record(url, &v)))
+                }
+            };
+            Sink::file(path, start).await.map_err(sink_failure)?
+        }
+        (_, None) => Sink::discard(),
     };
-    loop {
-        let chunk = match download.chunk().await {
-            Ok(Some(chunk)) => chunk,
-            Ok(None) => break,
-            Err(e) => {
-                let failure = Failure {
-                    // Bytes on stdout cannot be taken back.
-                    retryable: is_retryable(&e) && !sink.is_irrevocable(),
-                    ..with_status(client_error(&e))
-                };
-                sink.abort().await;
-                return Err(failure);
+    // A 416 for a complete .part has a body that is not the file's.
+    if !complete {
+        loop {
+            let chunk = match download.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => {
+                    let failure = Failure {
+                        // Bytes on stdout cannot be taken back.
+                        retryable: is_retryable(&e) && !sink.is_irrevocable(),
+                        ..with_status(client_error(&e))
+                    };
+                    // With -C, what came is kept for the next run to resume.
+                    sink.abort(shared.options.cli.resume).await;
+                    return Err(failure);
+                }
+            };
+            let len = chunk.len();
+            shared.counters.add_bytes(len);
+            if let Err(e) = sink.write(chunk).await {
+                sink.abort(false).await;
+                return Err(Failure {
+                    status: Some(status),
+                    reused,
+                    ..sink_failure(e)
+                });
             }
-        };
-        shared.counters.add_bytes(chunk.len());
-        if let Err(e) = sink.write(chunk).await {
-            sink.abort().await;
-            return Err(Failure {
-                status: Some(status),
-                reused,
-                ..sink_failure(e)
-            });
+            if let Some(rate) = &shared.rate {
+                rate.take(len).await;
+            }
         }
     }
     let file = sink.path().map(|p| p.to_owned());
@@ -186,6 +261,7 @@ async fn attempt(
         file,
         tls,
         reused,
+        resumed_from,
     })
 }
 
@@ -221,6 +297,14 @@ fn request_for(url: &str, shared: &Shared) -> Result<Request, String> {
     let mut request = Request::new(method, url);
     for (name, value) in &cli.header {
         request = request.header(name, value).map_err(|e| e.to_string())?;
+    }
+    if let Some(user) = &cli.user {
+        // curl's -u: USER:PASSWORD, or USER alone (no password).
+        let (user, password) = match user.split_once(':') {
+            Some((user, password)) => (user, Some(password)),
+            None => (user.as_str(), None),
+        };
+        request = request.basic_auth(user, password);
     }
     if let Some(data) = &cli.data {
         request = request.body(data.as_bytes());

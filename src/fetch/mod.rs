@@ -48,8 +48,12 @@ mod download;
 mod latency;
 mod limits;
 mod progress;
+mod proxy;
+mod rate;
 mod report;
+mod resume;
 mod retry;
+mod shard;
 mod sink;
 mod source;
 
@@ -70,6 +74,7 @@ use crate::DemoServer;
 use cli::{Cli, Destination, Options};
 use limits::HostLimits;
 use progress::{Counters, Progress};
+use rate::RateLimit;
 use report::{Outcome, Report};
 use retry::RetryPolicy;
 use source::{Entry, UrlSource};
@@ -130,6 +135,8 @@ struct Shared {
     hosts: HostLimits,
     retry: RetryPolicy,
     counters: Arc<Counters>,
+    /// `--limit-rate`, shared by all cores.
+    rate: Option<Arc<RateLimit>>,
     /// Exactly one URL in all: the progress line may show a bar.
     single: bool,
 }
@@ -140,6 +147,7 @@ struct Common {
     options: Arc<Options>,
     hosts: HostLimits,
     counters: Arc<Counters>,
+    rate: Option<Arc<RateLimit>>,
     single: bool,
 }
 
@@ -154,6 +162,7 @@ impl Common {
             hosts: self.hosts.clone(),
             retry: RetryPolicy::new(cli.retry, cli.retry_delay),
             counters: self.counters.clone(),
+            rate: self.rate.clone(),
             single: self.single,
         })
     }
@@ -204,6 +213,7 @@ async fn run(mut options: Options) -> Result<bool, String> {
         options.cli.input.as_deref(),
     )
     .map_err(|e| e.to_string())?;
+    source.set_shard(options.cli.shard);
     let counters = Arc::new(Counters::default());
     // On stderr, so --json's stdout stays clean with it.
     let show_progress =
@@ -221,6 +231,10 @@ async fn run(mut options: Options) -> Result<bool, String> {
     let common = Common {
         hosts: HostLimits::new(options.cli.per_host),
         counters,
+        rate: options
+            .cli
+            .limit_rate
+            .map(|rate| Arc::new(RateLimit::new(rate))),
         single,
         options: Arc::new(options),
     };
@@ -362,6 +376,10 @@ fn build_client(options: &Options) -> Result<Client, String> {
         // `Connection: close`.
         builder = builder.pool_max_idle_per_host(0);
     }
+    if cli.compressed {
+        builder = builder.gzip(true).deflate(true);
+    }
+    builder = options.proxies.apply(builder);
     if let Some(pem) = &options.cacert_pem {
         // Checked when the options were made (and the demo's own is good).
         builder = match builder.add_root_certificate(pem) {

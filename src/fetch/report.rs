@@ -46,6 +46,9 @@ pub(crate) struct Outcome {
     /// The last response received came over a reused connection (false
     /// when no response came).
     pub(crate) reused: bool,
+    /// With `-C`: the bytes the partial file held before this run added
+    /// the rest (`None` when the download was not resumed).
+    pub(crate) resumed_from: Option<u64>,
 }
 
 impl Outcome {
@@ -63,6 +66,7 @@ impl Outcome {
             quiet: false,
             tls: None,
             reused: false,
+            resumed_from: None,
         }
     }
 
@@ -220,6 +224,7 @@ impl Report {
             "file": outcome.file.as_ref().map(|f| f.display().to_string()),
             "errors": outcome.errors,
             "reused": outcome.reused,
+            "resumed_from": outcome.resumed_from,
         });
         if let Some(map) = object.as_object_mut() {
             if let Some(line) = bad_line {
@@ -342,7 +347,13 @@ pub(crate) fn human_line(outcome: &Outcome) -> String {
     let ms = millis(outcome.elapsed);
     let mut line = match (outcome.error(), outcome.status) {
         (Some(error), _) => format!("{url} error: {error} ({ms:.1} ms"),
-        (None, Some(status)) => format!("{url} {status} {} bytes {ms:.1} ms", outcome.bytes),
+        (None, Some(status)) => {
+            let resumed = match outcome.resumed_from {
+                Some(from) => format!(" (resumed after {from} bytes)"),
+                None => String::new(),
+            };
+            format!("{url} {status} {} bytes {ms:.1} ms{resumed}", outcome.bytes)
+        }
         (None, None) => format!("{url} complete {ms:.1} ms"),
     };
     let earlier = if outcome.failed {

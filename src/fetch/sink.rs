@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 
 use runtime::fs::{self, File};
 
+use super::resume::record_path;
+
 /// Bytes gathered before a write is handed to a helper thread.
 pub(crate) const BUFFER: usize = 256 * 1024;
 
@@ -34,6 +36,16 @@ impl std::fmt::Display for SinkError {
             SinkError::Write(message) => f.write_str(message),
         }
     }
+}
+
+/// How a file sink begins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// A new `.part` (replacing any leftover), with the text of its
+    /// validator record, if the response had a validator.
+    New(Option<String>),
+    /// After the bytes the `.part` holds (a resumed download).
+    Append,
 }
 
 /// Where the bytes of one body are written.
@@ -80,16 +92,37 @@ impl Sink {
         Ok(Sink::with(Some(Target::Stdout), Some(file)))
     }
 
-    /// A sink that writes `path` through `.NAME.part` beside it.
+    /// A sink that writes `path` through `.NAME.part` beside it, from
+    /// its start or after the bytes a `.part` holds already.
+    ///
+    /// A new `.part` gets its validator record beside it (see the
+    /// `resume` module), so that the download can be resumed if this run
+    /// stops early; without a validator, a stale record is removed.
     ///
     /// # Errors
     ///
-    /// If the `.part` file cannot be created.
-    pub(crate) async fn file(path: PathBuf) -> Result<Sink, SinkError> {
+    /// If the `.part` file cannot be created or opened, or the record not
+    /// written.
+    pub(crate) async fn file(path: PathBuf, start: Start) -> Result<Sink, SinkError> {
         let part = part_path(&path);
-        let file = File::create(&part)
-            .await
-            .map_err(|e| SinkError::Write(e.to_string()))?;
+        let record = record_path(&part);
+        let write_error = |e: io::Error| SinkError::Write(e.to_string());
+        let file = match start {
+            Start::New(validator_record) => {
+                let file = File::create(&part).await.map_err(write_error)?;
+                match validator_record {
+                    Some(text) => fs::write(&record, text).await.map_err(write_error)?,
+                    // Gone already, most of the time.
+                    None => drop(fs::remove_file(&record).await),
+                }
+                file
+            }
+            Start::Append => File::options()
+                .append(true)
+                .open(&part)
+                .await
+                .map_err(write_error)?,
+        };
         Ok(Sink::with(Some(Target::File { part, path }), Some(file)))
     }
 
@@ -173,7 +206,7 @@ impl Sink {
     /// A write or rename error; the `.part` file is removed then.
     pub(crate) async fn finish(mut self) -> Result<u64, SinkError> {
         if let Err(e) = self.complete().await {
-            self.abort().await;
+            self.abort(false).await;
             return Err(e);
         }
         Ok(self.written)
@@ -192,17 +225,33 @@ impl Sink {
             fs::rename(part, path)
                 .await
                 .map_err(|e| SinkError::Write(e.to_string()))?;
+            // Its job is done; if it cannot go, a later -C finds no .part
+            // beside it and ignores it.
+            let _ = fs::remove_file(record_path(part)).await;
         }
         Ok(())
     }
 
     /// Gives up: closes the file (a write in flight finishes on its helper
-    /// thread, its error no longer mattering) and removes the `.part`.
-    pub(crate) async fn abort(mut self) {
+    /// thread, its error no longer mattering) and removes the `.part` and
+    /// its record, unless `keep` (`-C` after a network failure: the next
+    /// run resumes them).
+    pub(crate) async fn abort(mut self, keep: bool) {
+        if keep {
+            // The bytes received so far go to disk for the next run (a
+            // failed write keeps a shorter prefix: still no hole).
+            let _ = self.hand_off().await;
+            if let Some(file) = &mut self.file {
+                let _ = file.flush().await;
+            }
+        }
         self.file = None;
-        if let Some(Target::File { part, .. }) = self.target.take() {
+        if let Some(Target::File { part, .. }) = self.target.take()
+            && !keep
+        {
             // The file may never have been created (or be renamed
             // already); nothing else to do then.
+            let _ = fs::remove_file(record_path(&part)).await;
             let _ = fs::remove_file(part).await;
         }
     }
@@ -233,7 +282,7 @@ mod tests {
         let path = dir.join("1");
         let data: Vec<u8> = (0..BUFFER * 3 + 17).map(|i| i as u8).collect();
         runtime::block_on(async {
-            let mut sink = Sink::file(path.clone()).await.unwrap();
+            let mut sink = Sink::file(path.clone(), Start::New(None)).await.unwrap();
             assert!(part_path(&path).exists());
             for chunk in data.chunks(10_000) {
                 sink.write(chunk).await.unwrap();
@@ -250,11 +299,56 @@ mod tests {
         let dir = temp("abort");
         let path = dir.join("2");
         runtime::block_on(async {
-            let mut sink = Sink::file(path.clone()).await.unwrap();
+            let mut sink = Sink::file(path.clone(), Start::New(None)).await.unwrap();
             sink.write(&[1; BUFFER + 1]).await.unwrap();
-            sink.abort().await;
+            sink.abort(false).await;
         });
         assert!(!path.exists() && !part_path(&path).exists());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_kept_part_has_every_byte_received_and_its_record_and_resumes() {
+        let dir = temp("keep");
+        let path = dir.join("3");
+        let part = part_path(&path);
+        let first: Vec<u8> = (0..BUFFER + 100).map(|i| i as u8).collect();
+        runtime::block_on(async {
+            let mut sink = Sink::file(path.clone(), Start::New(Some("url x\netag \"v\"\n".into())))
+                .await
+                .unwrap();
+            sink.write(&first).await.unwrap();
+            sink.abort(true).await;
+        });
+        assert_eq!(
+            std::fs::read(&part).unwrap(),
+            first,
+            "the buffered tail too"
+        );
+        assert!(record_path(&part).exists());
+        runtime::block_on(async {
+            let mut sink = Sink::file(path.clone(), Start::Append).await.unwrap();
+            sink.write(b"rest").await.unwrap();
+            assert_eq!(sink.finish().await.unwrap(), 4, "bytes of this run");
+        });
+        let mut whole = first.clone();
+        whole.extend_from_slice(b"rest");
+        assert_eq!(std::fs::read(&path).unwrap(), whole);
+        assert!(!part.exists() && !record_path(&part).exists(), "both gone");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_new_part_without_a_validator_drops_a_stale_record() {
+        let dir = temp("stale");
+        let path = dir.join("4");
+        let record = record_path(&part_path(&path));
+        std::fs::write(&record, "url old\netag \"old\"\n").unwrap();
+        runtime::block_on(async {
+            let sink = Sink::file(path.clone(), Start::New(None)).await.unwrap();
+            assert!(!record.exists());
+            sink.abort(false).await;
+        });
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -13,6 +13,8 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
+use super::shard::Shard;
+
 /// Most entries one read of the input returns.
 const BATCH: usize = 256;
 /// Longest line accepted; a longer one is a bad line, not a reason to
@@ -74,6 +76,8 @@ pub(crate) struct UrlSource {
     count: usize,
     /// An error that ended the input early (e.g. an I/O error on stdin).
     error: Option<String>,
+    /// `--shard`: only this run's entries are handed out.
+    shard: Option<Shard>,
 }
 
 impl UrlSource {
@@ -110,6 +114,7 @@ impl UrlSource {
             input,
             count: 0,
             error: None,
+            shard: None,
         })
     }
 
@@ -124,13 +129,30 @@ impl UrlSource {
         self.error.as_deref()
     }
 
-    /// The next entry, or `None` when both sources are spent.
+    /// Hands out only the entries of `shard` (their indexes stay those of
+    /// the whole list).
+    pub(crate) fn set_shard(&mut self, shard: Option<Shard>) {
+        self.shard = shard;
+    }
+
+    /// The next entry (of this run's shard), or `None` when both sources
+    /// are spent.
     ///
     /// # Cancellation
     ///
     /// Dropping the future while a batch is being read loses that batch;
     /// the fetch loop never does.
     pub(crate) async fn next(&mut self) -> Option<Entry> {
+        loop {
+            let entry = self.next_of_all().await?;
+            if self.shard.is_none_or(|shard| shard.contains(entry.index)) {
+                return Some(entry);
+            }
+        }
+    }
+
+    /// The next entry of the whole list.
+    async fn next_of_all(&mut self) -> Option<Entry> {
         let (url, origin, bad_line) = match self.args.next() {
             Some(arg) => (arg, Origin::Arg, None),
             None => {
@@ -248,12 +270,17 @@ mod tests {
     use super::*;
 
     fn entries(args: &[&str], input: &[u8]) -> Vec<Entry> {
+        sharded_entries(args, input, None)
+    }
+
+    fn sharded_entries(args: &[&str], input: &[u8], shard: Option<&str>) -> Vec<Entry> {
         let dir = std::env::temp_dir().join(format!("fetch-source-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(format!("{}", input.len()));
         std::fs::write(&path, input).unwrap();
         let args = args.iter().map(|a| a.to_string()).collect();
         let mut source = UrlSource::new(args, Some(&path)).unwrap();
+        source.set_shard(shard.map(|s| crate::fetch::shard::parse_shard(s).unwrap()));
         let all = runtime::block_on(async {
             let mut all = Vec::new();
             while let Some(entry) = source.next().await {
@@ -314,5 +341,21 @@ mod tests {
         assert_eq!(got.len(), 1000);
         assert_eq!(got[999].url, "http://h/999");
         assert_eq!(got[999].index, 1000);
+    }
+
+    #[test]
+    fn a_shard_keeps_its_entries_with_their_global_indexes() {
+        let input: String = (1..=10).map(|i| format!("http://h/{i}\n")).collect();
+        let got = sharded_entries(&["http://arg/"], input.as_bytes(), Some("2/3"));
+        let kept: Vec<(usize, &str)> = got.iter().map(|e| (e.index, e.url.as_str())).collect();
+        assert_eq!(
+            kept,
+            [
+                (2, "http://h/1"),
+                (5, "http://h/4"),
+                (8, "http://h/7"),
+                (11, "http://h/10")
+            ]
+        );
     }
 }

@@ -148,6 +148,7 @@ pub struct Fetch {
     args: Vec<String>,
     stdin: Option<Vec<u8>>,
     limit: Duration,
+    env: Vec<(String, String)>,
 }
 
 impl Fetch {
@@ -156,7 +157,14 @@ impl Fetch {
             args: args.iter().map(|a| a.as_ref().to_owned()).collect(),
             stdin: None,
             limit: CHILD_LIMIT,
+            env: Vec::new(),
         }
+    }
+
+    /// Sets the environment variable `name` for the run.
+    pub fn env(mut self, name: &str, value: &str) -> Fetch {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
     }
 
     /// Feeds `bytes` on stdin, then closes it.
@@ -174,6 +182,7 @@ impl Fetch {
     pub fn spawn(&self) -> Child {
         Command::new(fetch_binary())
             .args(&self.args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(if self.stdin.is_some() {
                 Stdio::piped()
             } else {

@@ -1,12 +1,13 @@
 //! [`Scripted`]: a std server on 127.0.0.1 whose replies a test writes as
 //! steps (send these bytes, sleep this long), one thread per connection,
-//! counting connections and the most open at once — for retries, per-host
-//! limits, truncated bodies and slow trickles.
+//! counting connections and the most open at once and keeping the request
+//! heads — for retries, per-host limits, truncated bodies, slow trickles,
+//! and the headers a flag should send.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -31,7 +32,7 @@ pub fn reply(status: u16, body: &[u8]) -> Vec<Step> {
 type Handler = dyn Fn(usize, &str) -> Vec<Step> + Send + Sync;
 
 /// A std server on 127.0.0.1: for the n-th connection (from 0) and the
-/// request's path, the handler says what to send; then it closes. Counts
+/// request's path (or its whole head), the handler says what to send; then it closes. Counts
 /// connections and the most open at once. Stops when dropped (and after
 /// two minutes in any case).
 pub struct Scripted {
@@ -39,10 +40,22 @@ pub struct Scripted {
     connections: Arc<AtomicUsize>,
     max_open: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
+    heads: Arc<Mutex<Vec<String>>>,
 }
 
 impl Scripted {
     pub fn start(handler: impl Fn(usize, &str) -> Vec<Step> + Send + Sync + 'static) -> Scripted {
+        Scripted::start_with_head(move |n, head| {
+            let path = head.split(' ').nth(1).unwrap_or("/");
+            handler(n, path)
+        })
+    }
+
+    /// As [`start`](Scripted::start), the handler seeing the whole request
+    /// head (request line and headers) rather than the path.
+    pub fn start_with_head(
+        handler: impl Fn(usize, &str) -> Vec<Step> + Send + Sync + 'static,
+    ) -> Scripted {
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
@@ -51,9 +64,14 @@ impl Scripted {
         let max_open = Arc::new(AtomicUsize::new(0));
         let open = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
+        let heads = Arc::new(Mutex::new(Vec::new()));
         {
-            let (connections, max_open, stop) =
-                (connections.clone(), max_open.clone(), stop.clone());
+            let (connections, max_open, stop, heads) = (
+                connections.clone(),
+                max_open.clone(),
+                stop.clone(),
+                heads.clone(),
+            );
             thread::spawn(move || {
                 let deadline = Instant::now() + Duration::from_secs(120);
                 while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
@@ -64,9 +82,9 @@ impl Scripted {
                     let n = connections.fetch_add(1, Ordering::SeqCst);
                     let now = open.fetch_add(1, Ordering::SeqCst) + 1;
                     max_open.fetch_max(now, Ordering::SeqCst);
-                    let (handler, open) = (handler.clone(), open.clone());
+                    let (handler, open, heads) = (handler.clone(), open.clone(), heads.clone());
                     thread::spawn(move || {
-                        serve(stream, n, &*handler);
+                        serve(stream, n, &*handler, &heads);
                         open.fetch_sub(1, Ordering::SeqCst);
                     });
                 }
@@ -77,7 +95,13 @@ impl Scripted {
             connections,
             max_open,
             stop,
+            heads,
         }
+    }
+
+    /// The request heads received so far, in order of arrival.
+    pub fn heads(&self) -> Vec<String> {
+        self.heads.lock().unwrap().clone()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -99,7 +123,7 @@ impl Drop for Scripted {
     }
 }
 
-fn serve(mut stream: TcpStream, n: usize, handler: &Handler) {
+fn serve(mut stream: TcpStream, n: usize, handler: &Handler, heads: &Mutex<Vec<String>>) {
     stream.set_nonblocking(false).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
@@ -112,9 +136,9 @@ fn serve(mut stream: TcpStream, n: usize, handler: &Handler) {
             Ok(n) => request.extend_from_slice(&buf[..n]),
         }
     }
-    let text = String::from_utf8_lossy(&request);
-    let path = text.split(' ').nth(1).unwrap_or("/").to_owned();
-    for step in handler(n, &path) {
+    let head = String::from_utf8_lossy(&request).into_owned();
+    heads.lock().unwrap().push(head.clone());
+    for step in handler(n, &head) {
         match step {
             // The client may be gone (a timeout, a closed pipe): stop.
             Step::Send(bytes) => {
