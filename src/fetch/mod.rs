@@ -31,6 +31,13 @@
 //! tells how many requests went over how many connections, from each
 //! client's [`ClientStats`](http_client::ClientStats), summed.
 //!
+//! On real networks: `--proxy`/`--noproxy` choose the clients' proxies
+//! (the private `proxy` module), `--compressed` and `--user` shape each
+//! request, `--limit-rate` is one `RateLimit` (a token bucket) shared by
+//! every core's downloads, `--shard K/N` filters the `UrlSource`, and
+//! `-C` resumes the `.part` files each download leaves with its validator
+//! beside it (the `resume` module).
+//!
 //! `https://` URLs go through the client's rustls, verified against the
 //! built-in roots, `$SSL_CERT_FILE` and `--cacert`; `-k` turns verification
 //! off (with one warning), and `--tls-info` reports each session. The demo
