@@ -131,6 +131,44 @@ fn a_dead_first_ipv4_address_loses_to_the_second_within_a_second() {
     dead_first_address_loses(V4, V4_OTHER);
 }
 
+/// The two ends of `happy_eyeballs_delay`: `ZERO` starts every attempt at
+/// once (the live second address wins well before the default 250 ms),
+/// `Duration::MAX` one at a time (the dead first address holds the whole
+/// connect timeout, and the race fails).
+#[test]
+fn a_zero_delay_races_every_address_at_once_and_max_tries_one_at_a_time() {
+    run(|| async {
+        let (listener, _queued, server) = dead_and_live(V4, V4_OTHER);
+        let port = server.port();
+        let addrs = [SocketAddr::new(V4, port), SocketAddr::new(V4_OTHER, port)];
+        let url = format!("http://{NAME}:{port}/");
+        let at_once = client()
+            .happy_eyeballs_delay(Duration::ZERO)
+            .resolve_to_addrs(NAME, &addrs)
+            .build();
+        let (result, took) = timed(at_once.get(&url)).await;
+        assert_eq!(
+            result.expect("the live address answers").text().unwrap(),
+            "ok"
+        );
+        assert!(
+            took < Duration::from_millis(200),
+            "not started at once: {took:?}"
+        );
+
+        let one_at_a_time = client()
+            .happy_eyeballs_delay(Duration::MAX)
+            .connect_timeout(Duration::from_millis(400))
+            .resolve_to_addrs(NAME, &addrs)
+            .build();
+        let (result, took) = timed(one_at_a_time.get(&url)).await;
+        let error = result.expect_err("the dead address holds the race");
+        assert!(error.to_string().contains("timed out"), "{error}");
+        assert!(took >= Duration::from_millis(400), "{took:?}");
+        drop(listener);
+    });
+}
+
 #[test]
 fn the_connect_timeout_bounds_the_whole_race() {
     run(|| async {

@@ -103,6 +103,11 @@ pub fn example_binary(name: &str) -> PathBuf {
         cargo
             .args(["build", "--example", name])
             .current_dir(env!("CARGO_MANIFEST_DIR"));
+        // Into the target dir this test was built in (CI's poll(2)-backend
+        // run uses its own), with the same RUSTFLAGS (inherited).
+        if let Some(target_dir) = profile_dir.parent() {
+            cargo.arg("--target-dir").arg(target_dir);
+        }
         match profile_dir.file_name().and_then(|n| n.to_str()) {
             Some("debug") | None => {}
             Some("release") => {
