@@ -528,6 +528,30 @@ fn a_regular_file_is_read_ahead_and_a_pipe_is_not() {
 }
 
 #[test]
+fn an_in_order_reader_is_read_ahead_twice_what_it_asks_for() {
+    bounded(10, || async {
+        let dir = TempDir::new("fs-read-ahead-size");
+        let path = dir.join("data");
+        fs::write(&path, "abcdefghijklmnopqrst").await?;
+        let mut file = File::open(&path).await?;
+        let mut four = [0; 4];
+        assert_eq!(file.read(&mut four).await?, 4);
+        // "efghijkl" on its way: 8 bytes for a reader of 4.
+        assert_eq!(file.read(&mut four).await?, 4);
+        assert_eq!(&four, b"efgh");
+        assert!(format!("{file:?}").contains("read_ahead: 4"), "{file:?}");
+        // Taking the rest of them starts the next read ahead.
+        assert_eq!(file.read(&mut four).await?, 4);
+        assert_eq!(&four, b"ijkl");
+        assert!(format!("{file:?}").contains("busy"), "{file:?}");
+        // A seek drops what was read ahead: the bytes are where it says.
+        assert_eq!(file.seek(io::SeekFrom::Current(-2)).await?, 10);
+        assert_eq!(read_rest(&mut file).await?, b"klmnopqrst");
+        Ok(())
+    });
+}
+
+#[test]
 fn many_small_writes_are_staged_behind_the_one_in_flight() {
     const WRITES: usize = 5_000;
     watchdog(30, || {

@@ -366,8 +366,15 @@ impl Recorder {
 fn build_client(options: &Options) -> Result<Client, String> {
     let cli = &options.cli;
     let mut builder = Client::builder().max_body_bytes(options.max_body_bytes);
-    if let Some(t) = cli.timeout {
-        builder = builder.total_timeout(t);
+    match cli.timeout {
+        Some(t) => builder = builder.total_timeout(t),
+        // Saved bodies have no size limit by default, so no deadline
+        // either (as curl and wget): a large or rate-limited download
+        // takes what it takes; the idle timeout still ends a stall.
+        None if options.destination != Destination::Discard => {
+            builder = builder.total_timeout(Duration::MAX);
+        }
+        None => {}
     }
     if let Some(t) = cli.connect_timeout {
         builder = builder.connect_timeout(t);

@@ -23,6 +23,9 @@ use crate::blocking::BlockingResult;
 use crate::fs::buf::{Buf, MAX_BUF};
 use crate::fs::{path_error, run_mandatory, unblock, unblock_mandatory};
 
+/// How many times the caller's read a read-ahead asks for.
+const READ_AHEAD: usize = 2;
+
 /// What a [`File`] is doing: nothing, holding its buffer, or one operation
 /// on a helper thread, which holds it.
 pub(super) enum State {
@@ -147,28 +150,34 @@ impl File {
                 // Maybe started by a read that was dropped, or read
                 // ahead: its bytes are the next ones all the same.
                 Some(Op::Read(asked, Ok(()))) => {
-                    let buf = self.idle();
-                    let full = asked > 0 && buf.len() == asked;
-                    let n = buf.copy_to(dst);
-                    if full && buf.is_empty() && self.read_ahead {
-                        // Read in order, whole: fetch the next piece, as
-                        // large as this caller asks for, while it works
-                        // on this one.
-                        self.start_read(dst.len().min(MAX_BUF));
-                    }
-                    return Poll::Ready(Ok(n));
+                    // All it asked for: the file goes on, read in order.
+                    self.in_order = asked > 0 && self.idle().len() == asked;
+                    return Poll::Ready(Ok(self.take_read(dst)));
                 }
                 Some(Op::Read(_, Err(e))) => return Poll::Ready(Err(self.error("read", e))),
                 Some(Op::Write(Err(e))) => return Poll::Ready(Err(self.error("write", e))),
                 Some(_) => continue,
                 None => {}
             }
-            let buf = self.idle();
-            if !buf.is_empty() || dst.is_empty() {
-                return Poll::Ready(Ok(buf.copy_to(dst)));
+            if !self.idle().is_empty() || dst.is_empty() {
+                return Poll::Ready(Ok(self.take_read(dst)));
             }
             self.start_read(dst.len().min(MAX_BUF));
         }
+    }
+
+    /// Gives the caller bytes from the (idle) buffer. When that empties it
+    /// and the file is read in order, whole, starts the next read at once,
+    /// [`READ_AHEAD`] times as large as this caller asks for (up to
+    /// [`MAX_BUF`]), while the caller works on these bytes: fewer trips to
+    /// a helper thread, each overlapping the caller's work.
+    fn take_read(&mut self, dst: &mut [u8]) -> usize {
+        let buf = self.idle();
+        let n = buf.copy_to(dst);
+        if n > 0 && buf.is_empty() && self.in_order && self.read_ahead {
+            self.start_read(dst.len().saturating_mul(READ_AHEAD).min(MAX_BUF));
+        }
+        n
     }
 
     /// Starts a read of up to `len` bytes into the (idle, empty) buffer.

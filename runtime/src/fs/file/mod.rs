@@ -40,10 +40,12 @@ use machine::{State, lock};
 ///
 /// # Reading ahead
 ///
-/// On a regular file, a read whose bytes the caller took whole starts the
-/// next read at once, of the same size, so that reading a file in order
-/// overlaps with what the caller does between reads (copying to another
-/// file, say). The descriptor's OS cursor is then ahead of the caller's
+/// On a regular file read in order (each read got all it asked for),
+/// the read that empties the file's buffer starts the next one at once,
+/// twice the size the caller asks for (up to 2 MiB), so that reading a
+/// file overlaps with what the caller does between reads (copying to
+/// another file, say), with half as many trips to a helper thread as
+/// reads. The descriptor's OS cursor is then ahead of the caller's
 /// position; seeks, writes and [`set_len`](File::set_len) account for it.
 /// A pipe or a terminal wrapped with [`from_std`](File::from_std) is never
 /// read ahead: that could wait forever, or take input meant for another
@@ -95,6 +97,9 @@ pub struct File {
     /// one at once (not a pipe or a terminal, where reading ahead could
     /// wait forever, or take input meant for someone else).
     read_ahead: bool,
+    /// The last read got all it asked for: the next is read ahead when
+    /// the caller has taken these bytes.
+    in_order: bool,
 }
 
 impl File {
@@ -105,6 +110,7 @@ impl File {
             state: State::Idle(Buf::default()),
             staged: Arc::default(),
             read_ahead,
+            in_order: false,
         }
     }
 
