@@ -16,11 +16,9 @@
 
 mod util;
 
-use std::fs;
-
 use flate2::{Compress, Compression, FlushCompress};
 use http_client::{DecodeError, Error, Request, Url};
-use util::{ScriptedServer, Step, client, run};
+use util::{ScriptedServer, Step, client, peak_rss, run};
 
 const MIB: usize = 1 << 20;
 /// The client's limit: the default, 16 MiB.
@@ -110,19 +108,4 @@ fn a_gzip_bomb_stops_at_the_body_limit_with_flat_memory() {
         growth < MAX_GROWTH,
         "the peak resident memory rose by {growth} bytes while decoding a bomb"
     );
-}
-
-/// The process's peak resident memory so far, in bytes (`VmHWM`).
-fn peak_rss() -> u64 {
-    let status = fs::read_to_string("/proc/self/status").expect("reading /proc/self/status");
-    let line = status
-        .lines()
-        .find(|line| line.starts_with("VmHWM:"))
-        .expect("a VmHWM line");
-    let kib: u64 = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .expect("VmHWM in kB");
-    kib * 1024
 }

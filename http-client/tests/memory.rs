@@ -7,10 +7,8 @@
 
 mod util;
 
-use std::fs;
-
 use http_client::Request;
-use util::{ScriptedServer, Step, client, run};
+use util::{ScriptedServer, Step, client, peak_rss, run};
 
 /// The body: 50 MB.
 const BODY: u64 = 50_000_000;
@@ -75,19 +73,4 @@ fn a_50_mb_body_streams_through_one_buffer() {
         growth < MAX_GROWTH,
         "the peak resident memory rose by {growth} bytes for a streamed body"
     );
-}
-
-/// The process's peak resident memory so far, in bytes (`VmHWM`).
-fn peak_rss() -> u64 {
-    let status = fs::read_to_string("/proc/self/status").expect("reading /proc/self/status");
-    let line = status
-        .lines()
-        .find(|line| line.starts_with("VmHWM:"))
-        .expect("a VmHWM line");
-    let kib: u64 = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .expect("VmHWM in kB");
-    kib * 1024
 }

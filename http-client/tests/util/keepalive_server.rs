@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use http_client::Client;
 
-use super::script::Received;
+use super::script::{Received, content_length, find_head_end, is_timeout, sleep_unless_stopped};
 use super::server::lock;
 
 /// How often blocked threads look at the stop flag.
@@ -617,14 +617,7 @@ impl Conn<'_> {
 
     /// Sleeps for `duration`, waking early if the server stops.
     fn sleep(&self, duration: Duration) {
-        let deadline = Instant::now() + duration;
-        while !self.stopped() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return;
-            }
-            thread::sleep(left.min(Duration::from_millis(5)));
-        }
+        sleep_unless_stopped(duration, Duration::from_millis(5), || self.stopped());
     }
 
     /// Reads and discards until the client closes, within [`MAX_IDLE`].
@@ -666,29 +659,4 @@ impl Conn<'_> {
         // closes anyway.
         let _ = rustix::net::sockopt::set_socket_linger(self.stream.tcp(), Some(Duration::ZERO));
     }
-}
-
-/// Where the head ends (just past its empty line), if it has.
-fn find_head_end(bytes: &[u8]) -> Option<usize> {
-    bytes
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|at| at + 4)
-}
-
-/// The head's `Content-Length`, or 0.
-fn content_length(head: &[u8]) -> usize {
-    String::from_utf8_lossy(head)
-        .lines()
-        .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, value)| value.trim().parse().ok())
-        .unwrap_or(0)
-}
-
-fn is_timeout(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
-    )
 }

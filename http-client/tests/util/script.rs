@@ -234,14 +234,7 @@ impl Conn<'_> {
 
     /// Sleeps for `duration`, waking early if the server stops.
     fn sleep(&self, duration: Duration) {
-        let deadline = Instant::now() + duration;
-        while !self.stopped() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return;
-            }
-            thread::sleep(left.min(Duration::from_millis(10)));
-        }
+        sleep_unless_stopped(duration, Duration::from_millis(10), || self.stopped());
     }
 
     /// Waits, reading and discarding, until the client closes the connection.
@@ -342,7 +335,7 @@ impl Conn<'_> {
 }
 
 /// Where the head ends (just past its empty line), if it has.
-fn find_head_end(bytes: &[u8]) -> Option<usize> {
+pub fn find_head_end(bytes: &[u8]) -> Option<usize> {
     bytes
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -350,7 +343,7 @@ fn find_head_end(bytes: &[u8]) -> Option<usize> {
 }
 
 /// The head's `Content-Length`, or 0.
-fn content_length(head: &[u8]) -> usize {
+pub fn content_length(head: &[u8]) -> usize {
     String::from_utf8_lossy(head)
         .lines()
         .filter_map(|line| line.split_once(':'))
@@ -359,9 +352,23 @@ fn content_length(head: &[u8]) -> usize {
         .unwrap_or(0)
 }
 
-fn is_timeout(error: &io::Error) -> bool {
+/// A read timeout (or an interrupted read): nothing came yet, try again.
+pub fn is_timeout(error: &io::Error) -> bool {
     matches!(
         error.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
     )
+}
+
+/// Sleeps for `duration` in steps of `step` at most, waking early once
+/// `stopped` says the server is stopping.
+pub fn sleep_unless_stopped(duration: Duration, step: Duration, stopped: impl Fn() -> bool) {
+    let deadline = Instant::now() + duration;
+    while !stopped() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        thread::sleep(left.min(step));
+    }
 }
