@@ -138,6 +138,69 @@ fn a_panic_and_an_abort_surface_as_join_errors() {
 }
 
 #[test]
+fn join_all_collects_in_finishing_order_and_a_collected_set_runs_its_futures() {
+    watchdog(60, || {
+        runtime::block_on(async {
+            let mut set: JoinSet<u64> = [3u64, 1, 2]
+                .into_iter()
+                .map(|n| async move {
+                    sleep(Duration::from_millis(10 * n)).await;
+                    n
+                })
+                .collect();
+            set.extend((4..=5).map(|n| async move {
+                sleep(Duration::from_millis(10 * n)).await;
+                n
+            }));
+            assert_eq!(set.len(), 5);
+            assert_eq!(set.join_all().await, [1, 2, 3, 4, 5]);
+            assert!(JoinSet::<()>::new().join_all().await.is_empty());
+        });
+    });
+}
+
+#[test]
+fn join_all_resumes_a_task_panic_and_aborts_the_rest() {
+    watchdog(60, || {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let flags = dropped.clone();
+        let message = util::expect_panic(move || {
+            runtime::block_on(async move {
+                let mut set = JoinSet::new();
+                for _ in 0..10 {
+                    let flag = DropFlag(flags.clone());
+                    set.spawn(async move {
+                        let _flag = flag;
+                        sleep(Duration::from_secs(3600)).await;
+                    });
+                }
+                set.spawn(async {
+                    runtime::yield_now().await;
+                    panic!("task failed on purpose");
+                });
+                set.join_all().await
+            })
+        });
+        assert_eq!(message, "task failed on purpose", "the task's own payload");
+        assert_eq!(
+            dropped.load(Ordering::SeqCst),
+            10,
+            "the others were aborted"
+        );
+        // An aborted task is a panic of join_all's own, naming it.
+        let message = util::expect_panic(|| {
+            runtime::block_on(async {
+                let mut set = JoinSet::new();
+                set.spawn(std::future::pending::<()>()).abort();
+                set.join_all().await
+            })
+        });
+        assert!(message.starts_with("JoinSet::join_all: "), "{message}");
+        assert!(message.contains("cancelled"), "{message}");
+    });
+}
+
+#[test]
 fn dropping_the_set_aborts_its_tasks_at_once() {
     watchdog(60, || {
         runtime::block_on(async {

@@ -1,5 +1,5 @@
-//! `sync::watch`: the latest value and its seen/unseen mark, closing both
-//! ways, cancellation of `changed` and `closed` at every await point, many
+//! `sync::watch`: the latest value and its seen/unseen mark, `wait_for`,
+//! closing both ways, cancellation of `changed` and `closed` at every await point, many
 //! waiters woken by one send, and no lost wake-up with eight threads each
 //! running a runtime. Every test that waits has a watchdog.
 
@@ -391,6 +391,84 @@ fn eight_threads_dropping_receivers_wake_closed_exactly_when_the_last_goes() {
             }
             assert_eq!(tx.waiter_footprint().1, 0, "no waiter entry left");
         }
+    });
+}
+
+#[test]
+fn wait_for_checks_the_current_value_first_then_each_one_it_sees() {
+    watchdog(10, || {
+        runtime::block_on(async {
+            let (tx, mut rx) = watch::channel(5);
+            // Seen already, but it satisfies: at once.
+            rx.borrow_and_update();
+            let value = rx.wait_for(|&v| v == 5).await.unwrap();
+            assert_eq!((*value, value.has_changed()), (5, false));
+            drop(value);
+            let sender = runtime::spawn(async move {
+                for v in 6..=9 {
+                    tx.send(v).unwrap();
+                    runtime::yield_now().await;
+                }
+                tx // kept open until the test lets go
+            });
+            let mut calls = Vec::new();
+            let value = rx
+                .wait_for(|&v| {
+                    calls.push(v);
+                    v >= 8
+                })
+                .await
+                .unwrap();
+            assert_eq!((*value, value.has_changed()), (8, true));
+            drop(value);
+            assert_eq!(calls, [5, 6, 7, 8], "each value it saw, in order");
+            assert_eq!(rx.has_changed(), Ok(false), "8 is marked seen");
+            let tx = sender.await.unwrap();
+            assert_eq!(*rx.borrow(), 9);
+            drop(tx);
+            // Closed: an error only after the last value was checked.
+            let mut last = None;
+            let error = rx.wait_for(|&v| {
+                last = Some(v);
+                false
+            });
+            assert_eq!(error.await.unwrap_err(), closed_error());
+            assert_eq!(last, Some(9));
+        });
+    });
+}
+
+#[test]
+fn wait_for_dropped_while_waiting_leaves_no_waiter_and_loses_no_value() {
+    let (tx, mut rx) = watch::channel(0);
+    let noop = Waker::noop();
+    {
+        let mut wait = std::pin::pin!(rx.wait_for(|&v| v == 2));
+        assert!(poll_once(wait.as_mut(), noop).is_pending());
+        tx.send(1).unwrap();
+        assert!(poll_once(wait.as_mut(), noop).is_pending(), "1 is not 2");
+        tx.send(2).unwrap();
+    }
+    assert_eq!(tx.waiter_footprint().1, 0, "no waiter entry left");
+    assert_eq!(rx.has_changed(), Ok(true), "2 was sent after the last look");
+    let value = poll_once(std::pin::pin!(rx.wait_for(|&v| v == 2)), noop);
+    assert!(matches!(value, Poll::Ready(Ok(ref v)) if **v == 2));
+}
+
+#[test]
+fn wait_for_sees_a_sender_on_another_thread() {
+    watchdog(20, || {
+        let (tx, mut rx) = watch::channel(0u64);
+        let sender = thread::spawn(move || {
+            for v in 1..=10_000 {
+                tx.send(v).unwrap();
+            }
+        });
+        runtime::block_on(async {
+            let value = rx.wait_for(|&v| v == 10_000).await.unwrap();
+            assert_eq!(*value, 10_000);
+        });
+        sender.join().unwrap();
     });
 }
 

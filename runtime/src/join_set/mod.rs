@@ -43,6 +43,7 @@
 //! tasks run on: it is not `Send`, and its tasks need not be.
 
 mod abort_handle;
+mod collect;
 mod ready;
 
 use std::cell::RefCell;

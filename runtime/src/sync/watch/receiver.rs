@@ -164,8 +164,79 @@ impl<T> Receiver<T> {
     /// ```
     pub fn changed(&mut self) -> Changed<'_, T> {
         Changed {
-            receiver: self,
+            shared: &self.shared,
+            seen: &mut self.seen,
             key: None,
+        }
+    }
+
+    /// Waits for a value for which `f` returns `true`, and returns it,
+    /// marked seen ([`Ref::has_changed`] says whether it was unseen when
+    /// the call began). `f` is called on the current value first (seen or
+    /// not: a value that already satisfies it returns at once), then on
+    /// each value sent after it that this receiver sees, under the
+    /// channel's read lock (keep it short; do not send from it). Values
+    /// sent in quick succession coalesce, as for [`changed`](Self::changed):
+    /// `f` sees the latest.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError`] once every sender is gone and `f` returned `false`
+    /// for the last value.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropping the future leaves the receiver as `f` last
+    /// left it (values it was called on are marked seen).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::sync::watch;
+    ///
+    /// runtime::block_on(async {
+    ///     let (tx, mut rx) = watch::channel(0);
+    ///     runtime::spawn(async move {
+    ///         for progress in [10, 50, 100] {
+    ///             tx.send(progress).unwrap();
+    ///             runtime::yield_now().await;
+    ///         }
+    ///     });
+    ///     let done = rx.wait_for(|&progress| progress == 100).await?;
+    ///     assert_eq!(*done, 100);
+    ///     drop(done);
+    ///     assert!(rx.wait_for(|&p| p > 100).await.is_err(), "the sender is gone");
+    ///     Ok::<_, watch::RecvError>(())
+    /// })?;
+    /// # Ok::<_, watch::RecvError>(())
+    /// ```
+    pub async fn wait_for(
+        &mut self,
+        mut f: impl FnMut(&T) -> bool,
+    ) -> Result<Ref<'_, T>, RecvError> {
+        // Borrowed field by field, so that the value returned (which
+        // borrows `shared`) and the waits (which update `seen`) do not
+        // borrow the whole receiver at once.
+        let (shared, seen) = (&*self.shared, &mut self.seen);
+        // After a wait, the value is one this receiver had not seen (the
+        // wait marked its version seen already).
+        let mut waited = false;
+        loop {
+            {
+                let guard = shared.read();
+                let has_changed = waited || guard.version != *seen;
+                *seen = guard.version;
+                if f(&guard.value) {
+                    return Ok(Ref { guard, has_changed });
+                }
+            } // the read lock is never held across the wait
+            Changed {
+                shared,
+                seen: &mut *seen,
+                key: None,
+            }
+            .await?;
+            waited = true;
         }
     }
 
@@ -231,7 +302,9 @@ impl<T> fmt::Debug for Receiver<T> {
 /// See [`Receiver::changed`].
 #[must_use = "futures do nothing unless awaited"]
 pub struct Changed<'a, T> {
-    receiver: &'a mut Receiver<T>,
+    shared: &'a Shared<T>,
+    /// The receiver's last version seen.
+    seen: &'a mut u64,
     /// Our waiter entry, once we wait.
     key: Option<usize>,
 }
@@ -246,7 +319,7 @@ impl<T> Future for Changed<'_, T> {
             return Poll::Pending;
         }
         let this = &mut *self;
-        let mut state = this.receiver.shared.state();
+        let mut state = this.shared.state();
         if let Some(key) = this.key {
             if state.changed.is_linked(key) {
                 state.changed.update_waker(key, cx.waker());
@@ -255,8 +328,8 @@ impl<T> Future for Changed<'_, T> {
             state.changed.remove(key);
             this.key = None;
         }
-        if state.version != this.receiver.seen {
-            this.receiver.seen = state.version;
+        if state.version != *this.seen {
+            *this.seen = state.version;
             return Poll::Ready(Ok(()));
         }
         if state.senders == 0 {
@@ -272,7 +345,7 @@ impl<T> Future for Changed<'_, T> {
 impl<T> Drop for Changed<'_, T> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            self.receiver.shared.state().changed.remove(key);
+            self.shared.state().changed.remove(key);
         }
     }
 }
