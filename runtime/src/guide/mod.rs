@@ -194,4 +194,6 @@ pub mod ch8_channels_and_locks {}
 pub mod ch9_one_runtime_per_core {}
 
 #[doc = include_str!("ch10_the_world_around_the_runtime.md")]
+#[doc = ""]
+#[doc = include_str!("exercises/ch10.md")]
 pub mod ch10_the_world_around_the_runtime {}
