@@ -2,14 +2,16 @@
 //! (`--proxy`, `--noproxy`, the environment), Basic credentials (`--user`),
 //! compressed bodies (`--compressed`), one shard of a list (`--shard`),
 //! and bad values for each (exit status 2 with a message). Servers are
-//! scripted std servers on 127.0.0.1 that keep the request heads they get;
-//! the real proxy (tinyproxy) is in the client's own tests.
+//! scripted std servers on 127.0.0.1 that keep the request heads they get,
+//! and one test goes through a real proxy, tinyproxy (`#[ignore]`d: needs
+//! `apt-get install tinyproxy`; CI runs it), to the demo servers over
+//! HTTP and, through a `CONNECT` tunnel, HTTPS.
 
 mod fetch_util;
 
 use std::path::Path;
 
-use fetch_util::{Fetch, Scripted, Step, TempDir, reply};
+use fetch_util::{Fetch, Scripted, ServerThread, Step, TempDir, demo, reply, start_tinyproxy};
 
 /// A server answering every request with `body`.
 fn serving(body: &'static [u8]) -> Scripted {
@@ -326,4 +328,57 @@ fn help_says_a_repeated_option_takes_its_last_value() {
     ])
     .run();
     assert_eq!((run.code, run.stdout_text().as_str()), (0, "ok"), "{run}");
+}
+
+#[test]
+#[ignore = "needs tinyproxy"]
+fn a_real_proxy_carries_http_and_tunnels_https() {
+    let tmp = TempDir::new("fetch-tinyproxy");
+    let proxy = start_tinyproxy(tmp.path());
+    let plain = demo();
+    let tls = ServerThread::start_https().expect("the HTTPS demo server");
+    let cacert = tmp.path().join("demo.pem");
+    std::fs::write(&cacert, tls.certificate_pem().unwrap()).unwrap();
+    let mut urls: Vec<String> = (0..10)
+        .map(|i| plain.url(&format!("/bytes/{}", 1000 + i)))
+        .collect();
+    urls.extend((0..3).map(|_| tls.url("/hello")));
+    let proxy_url = proxy.url("");
+    let args = [
+        &[
+            "--proxy",
+            &proxy_url,
+            "--cacert",
+            cacert.to_str().unwrap(),
+            "--json",
+        ][..],
+        &urls.iter().map(String::as_str).collect::<Vec<_>>(),
+    ]
+    .concat();
+    let run = Fetch::new(&args).run();
+    assert_eq!(run.code, 0, "{run}");
+    let lines = run.json_lines();
+    for line in &lines[..urls.len()] {
+        assert_eq!(line["status"], 200, "{line}");
+    }
+    let bytes: u64 = lines[..urls.len()]
+        .iter()
+        .map(|l| l["bytes"].as_u64().unwrap())
+        .sum();
+    // /hello is 13 bytes.
+    assert_eq!(
+        bytes,
+        (0..10).map(|i| 1000 + i).sum::<u64>() + 3 * 13,
+        "{run}"
+    );
+    let log = std::fs::read_to_string(tmp.path().join("tinyproxy.log")).unwrap_or_default();
+    let (host, port) = (plain.addr().ip(), plain.addr().port());
+    assert!(
+        log.contains(&format!("GET http://{host}:{port}/bytes/1000")),
+        "the proxy fetched it:\n{log}"
+    );
+    assert!(
+        log.contains(&format!("CONNECT {}", tls.addr())),
+        "a tunnel for https:\n{log}"
+    );
 }

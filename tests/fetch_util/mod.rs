@@ -18,6 +18,7 @@ mod servers;
 pub use scripted::{Scripted, Step, reply};
 pub use servers::{
     ServerProcess, find_program, require_program, start_nginx, start_nginx_tls, start_python,
+    start_tinyproxy,
 };
 
 use std::io::{Read, Write};

@@ -153,3 +153,26 @@ pub fn start_python(root: &Path) -> ServerProcess {
         command
     })
 }
+
+/// tinyproxy (a real HTTP proxy) in the foreground, its config and log in
+/// `tmp`, allowing 127.0.0.1 and `CONNECT` to any port (no `ConnectPort`
+/// line); the log is `tmp/tinyproxy.log`.
+pub fn start_tinyproxy(tmp: &Path) -> ServerProcess {
+    let tinyproxy = require_program("tinyproxy", "tinyproxy");
+    let tmp = tmp.to_owned();
+    start_server("tinyproxy", move |port| {
+        let conf = tmp.join("tinyproxy.conf");
+        let lines = [
+            format!("Port {port}"),
+            "Listen 127.0.0.1".to_owned(),
+            "Allow 127.0.0.1".to_owned(),
+            "LogLevel Connect".to_owned(),
+            format!("LogFile \"{}\"", tmp.join("tinyproxy.log").display()),
+            format!("PidFile \"{}\"", tmp.join("tinyproxy.pid").display()),
+        ];
+        std::fs::write(&conf, lines.join("\n") + "\n").expect("writing tinyproxy.conf");
+        let mut command = Command::new(&tinyproxy);
+        command.arg("-d").arg("-c").arg(&conf);
+        command
+    })
+}
