@@ -39,9 +39,9 @@ pub(crate) const INPUT_CONCURRENCY: usize = 100;
 )]
 pub(crate) struct Cli {
     /// Deadline for each whole request, body included, in seconds
-    /// [default: 60; none for bodies saved with -o or --output, as they
-    /// may be large or --limit-rate slowed: --read-timeout still ends a
-    /// stalled one; demo: 1]
+    /// [default: 60, but none for bodies saved with -o or --output (large
+    /// or rate-limited downloads; --read-timeout still ends a stall);
+    /// demo: 1]
     #[arg(long, value_name = "SECS", value_parser = seconds, allow_negative_numbers = true)]
     pub(crate) timeout: Option<Duration>,
 
