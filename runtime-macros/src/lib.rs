@@ -24,7 +24,8 @@
 //! ```
 //!
 //! The expansion names `::runtime`: the crate must be a dependency under
-//! its library name (`handroll-runtime`'s is `runtime`).
+//! its library name (`handroll-runtime`'s is `runtime`), or the attribute
+//! says which name with `crate = "rt"`, as tokio's does.
 //!
 //! # Why `proc_macro` alone
 //!
@@ -56,14 +57,16 @@ use proc_macro::{Delimiter, Group, Literal, Punct, Spacing, TokenStream, TokenTr
 
 mod parse;
 
-use parse::{Error, Function, TestArgs};
+use parse::{Args, Error, Function};
 
 /// Runs an `async fn main` on a fresh runtime: the function becomes a
 /// plain `fn main` whose body runs with `runtime::block_on` (and so with
 /// the runtime dropped, its tasks with it, before `main` returns).
 ///
 /// `main` may return what a plain `main` may (`()`, `Result<(), E>`
-/// with `E: Debug`, ...). It takes no arguments, and the attribute none.
+/// with `E: Debug`, ...). It takes no arguments; the attribute takes one,
+/// `crate = "path"`, for a program that depends on the runtime under
+/// another name than `runtime` (`#[rt::main(crate = "rt")]`).
 ///
 /// # Examples
 ///
@@ -76,6 +79,19 @@ use parse::{Error, Function, TestArgs};
 ///     runtime::time::sleep(Duration::from_millis(1)).await;
 ///     assert_eq!(task.await.unwrap(), 42);
 ///     Ok(())
+/// }
+/// ```
+///
+/// Under another name: in a program, the name the runtime has in
+/// `Cargo.toml` (`rt = { package = "handroll-runtime", ... }`); here, an
+/// alias:
+///
+/// ```
+/// use runtime as rt;
+///
+/// #[rt::main(crate = "rt")]
+/// async fn main() {
+///     assert_eq!(rt::spawn(async { 1 }).await.unwrap(), 1);
 /// }
 /// ```
 ///
@@ -95,18 +111,29 @@ use parse::{Error, Function, TestArgs};
 /// async fn main(args: Vec<String>) {}
 /// ```
 ///
-/// An argument to the attribute (tokio's `flavor` has no meaning here):
+/// An argument to the attribute other than `crate` (tokio's `flavor` has
+/// no meaning here), or a `crate` that is not a path in quotes:
 ///
 /// ```compile_fail
 /// #[runtime::main(flavor = "current_thread")]
 /// async fn main() {}
 /// ```
+///
+/// ```compile_fail
+/// #[runtime::main(crate = "not a path")]
+/// async fn main() {}
+/// ```
+///
+/// ```compile_fail
+/// #[runtime::main(crate = runtime)]
+/// async fn main() {}
+/// ```
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
-    let expanded = parse::no_args(args).and_then(|()| {
+    let expanded = Args::parse(args, "#[runtime::main]", &["crate"]).and_then(|args| {
         let function = Function::parse(item.clone(), "#[runtime::main]")?;
         check_async_without_args(&function, "#[runtime::main]")?;
-        let run = parse_code("::runtime::block_on(body)");
+        let run = parse_code(&format!("{}::block_on(body)", args.runtime_path()));
         Ok(output(function, TokenStream::new(), run))
     });
     // On an error, an `async fn main` left as it was would add "`main`
@@ -134,7 +161,9 @@ fn main_stub(item: &TokenStream) -> Option<TokenStream> {
 /// `std::thread::sleep`) is not interrupted.
 ///
 /// Other attributes stay (`#[should_panic]`, `#[ignore]`, doc comments);
-/// the test returns what a plain test may (`()`, `Result<(), E>`).
+/// the test returns what a plain test may (`()`, `Result<(), E>`). With
+/// the runtime under another name, `crate = "rt"` says which, as for
+/// [`main`](macro@main).
 ///
 /// # Examples
 ///
@@ -189,6 +218,13 @@ fn main_stub(item: &TokenStream) -> Option<TokenStream> {
 /// async fn works() {}
 /// ```
 ///
+/// `crate` given twice:
+///
+/// ```compile_fail
+/// #[runtime::test(crate = "runtime", crate = "runtime")]
+/// async fn works() {}
+/// ```
+///
 /// A `#[test]` of its own (the attribute adds one):
 ///
 /// ```compile_fail
@@ -198,7 +234,7 @@ fn main_stub(item: &TokenStream) -> Option<TokenStream> {
 /// ```
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
-    let expanded = TestArgs::parse(args).and_then(|args| {
+    let expanded = Args::parse(args, "#[runtime::test]", &["timeout", "crate"]).and_then(|args| {
         let function = Function::parse(item.clone(), "#[runtime::test]")?;
         check_async_without_args(&function, "#[runtime::test]")?;
         if let Some(span) = function.test_attribute() {
@@ -207,13 +243,14 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
                 message: "#[runtime::test] adds #[test] itself: remove this one".into(),
             });
         }
+        let runtime = args.runtime_path();
         let run = match &args.timeout {
-            None => parse_code("::runtime::block_on(body)"),
+            None => parse_code(&format!("{runtime}::block_on(body)")),
             Some((ms, text)) => {
                 let message = Literal::string(&format!("test exceeded its timeout of {text}"));
                 parse_code(&format!(
-                    "::runtime::block_on(async {{
-                        match ::runtime::time::timeout(
+                    "{runtime}::block_on(async {{
+                        match {runtime}::time::timeout(
                             ::core::time::Duration::from_millis({ms}u64),
                             body,
                         ).await {{

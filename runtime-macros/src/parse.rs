@@ -1,6 +1,6 @@
 //! Reading what the attributes are given, with `proc_macro` alone: the
-//! function they are put on ([`Function`]) and `#[test]`'s arguments
-//! ([`TestArgs`]). Every error carries the span of the token it is about.
+//! function they are put on ([`Function`]) and the attributes' own
+//! arguments ([`Args`]). Every error carries the span of the token it is about.
 
 use proc_macro::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 
@@ -149,88 +149,137 @@ impl Function {
     }
 }
 
-/// `#[runtime::main]` takes no arguments.
-///
-/// # Errors
-///
-/// At the first token, if there is one.
-pub(crate) fn no_args(args: TokenStream) -> Result<(), Error> {
-    match args.into_iter().next() {
-        None => Ok(()),
-        Some(TokenTree::Ident(i)) => error(
-            i.span(),
-            format!("unknown argument `{i}`: #[runtime::main] takes no arguments"),
-        ),
-        Some(other) => error(other.span(), "#[runtime::main] takes no arguments"),
-    }
-}
-
-/// The arguments of `#[runtime::test(...)]`.
+/// The arguments of an attribute: `timeout = "5s"` (`#[runtime::test]`
+/// only) and `crate = "path"`, separated by commas, each at most once.
 #[derive(Default)]
-pub(crate) struct TestArgs {
+pub(crate) struct Args {
     /// The timeout in milliseconds, and as it was written (`5s`).
     pub(crate) timeout: Option<(u64, String)>,
+    /// The path the expansion names the runtime by, when the crate is a
+    /// dependency under another name (`crate = "rt"`).
+    pub(crate) krate: Option<String>,
 }
 
-impl TestArgs {
-    /// Reads `timeout = "5s"` (or nothing).
+impl Args {
+    /// Reads the arguments of `attribute`, which accepts the keys in
+    /// `keys` (`"timeout"`, `"crate"`).
     ///
     /// # Errors
     ///
     /// At the offending token: an unknown argument, a missing `=` or
-    /// value, a value that is not a duration in quotes, `timeout` twice.
-    pub(crate) fn parse(args: TokenStream) -> Result<TestArgs, Error> {
-        const EXPECTED: &str = "#[runtime::test] takes `timeout = \"5s\"` (or \"500ms\")";
-        let mut parsed = TestArgs::default();
+    /// value, a value that is not a duration (or a path) in quotes, a key
+    /// given twice.
+    pub(crate) fn parse(args: TokenStream, attribute: &str, keys: &[&str]) -> Result<Args, Error> {
+        let accepted: Vec<&str> = keys
+            .iter()
+            .map(|key| match *key {
+                "timeout" => "`timeout = \"5s\"` (or \"500ms\")",
+                _ => "`crate = \"path\"`",
+            })
+            .collect();
+        let expected = format!("{attribute} takes {}", accepted.join(" and "));
+        let mut parsed = Args::default();
         let mut tokens = args.into_iter();
         while let Some(token) = tokens.next() {
             let key = match token {
-                TokenTree::Ident(key) if key.to_string() == "timeout" => key,
+                TokenTree::Ident(key) if keys.contains(&key.to_string().as_str()) => key,
                 TokenTree::Ident(other) => {
                     return error(
                         other.span(),
-                        format!("unknown argument `{other}`: {EXPECTED}"),
+                        format!("unknown argument `{other}`: {expected}"),
                     );
                 }
-                other => return error(other.span(), format!("unexpected `{other}`: {EXPECTED}")),
+                other => return error(other.span(), format!("unexpected `{other}`: {expected}")),
             };
-            if parsed.timeout.is_some() {
-                return error(key.span(), "`timeout` is given twice");
+            let name = key.to_string();
+            let given = match name.as_str() {
+                "timeout" => parsed.timeout.is_some(),
+                _ => parsed.krate.is_some(),
+            };
+            if given {
+                return error(key.span(), format!("`{name}` is given twice"));
             }
+            let example = if name == "timeout" {
+                "\"5s\""
+            } else {
+                "\"my_runtime\""
+            };
             let equals = match tokens.next() {
                 Some(TokenTree::Punct(p)) if p.as_char() == '=' => p,
                 Some(other) => {
                     return error(
                         other.span(),
-                        "expected `=` after `timeout`: `timeout = \"5s\"`",
+                        format!("expected `=` after `{name}`: `{name} = {example}`"),
                     );
                 }
-                None => return error(key.span(), "expected `= \"5s\"` after `timeout`"),
+                None => {
+                    return error(key.span(), format!("expected `= {example}` after `{name}`"));
+                }
             };
-            parsed.timeout = Some(match tokens.next() {
-                Some(TokenTree::Literal(value)) => duration(&value.to_string(), value.span())?,
+            let value = match tokens.next() {
+                Some(TokenTree::Literal(value)) => value,
                 Some(other) => {
                     return error(
                         other.span(),
-                        "expected a duration in quotes, such as \"5s\" or \"500ms\"",
+                        format!("expected a value in quotes after `=`, such as {example}"),
                     );
                 }
                 None => {
                     return error(
                         equals.span(),
-                        "expected a duration after `=`, such as \"5s\"",
+                        format!("expected a value after `=`, such as {example}"),
                     );
                 }
-            });
+            };
+            if name == "timeout" {
+                parsed.timeout = Some(duration(&value.to_string(), value.span())?);
+            } else {
+                parsed.krate = Some(crate_path(&value.to_string(), value.span())?);
+            }
             match tokens.next() {
                 None => break,
                 Some(TokenTree::Punct(p)) if p.as_char() == ',' => {}
                 Some(other) => {
-                    return error(other.span(), format!("unexpected `{other}`: {EXPECTED}"));
+                    return error(other.span(), format!("unexpected `{other}`: {expected}"));
                 }
             }
         }
         Ok(parsed)
+    }
+
+    /// How the expansion names the runtime: the `crate` given, else
+    /// `::runtime`.
+    pub(crate) fn runtime_path(&self) -> &str {
+        self.krate.as_deref().unwrap_or("::runtime")
+    }
+}
+
+/// A literal such as `"rt"` or `"::my::runtime"`: a path of identifiers,
+/// returned without the quotes.
+fn crate_path(literal: &str, span: Span) -> Result<String, Error> {
+    let invalid = || {
+        error(
+            span,
+            format!(
+                "invalid crate path {literal}: expected the name the runtime is a dependency \
+                 under, in quotes, such as \"my_runtime\" or \"::my_runtime\""
+            ),
+        )
+    };
+    let Some(text) = literal.strip_prefix('"').and_then(|t| t.strip_suffix('"')) else {
+        return invalid();
+    };
+    let segments = text.strip_prefix("::").unwrap_or(text);
+    let is_ident = |segment: &str| {
+        let mut chars = segment.chars();
+        matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
+            && chars.all(|c| c.is_alphanumeric() || c == '_')
+            && segment != "_"
+    };
+    if segments.split("::").all(is_ident) {
+        Ok(text.to_owned())
+    } else {
+        invalid()
     }
 }
 

@@ -1,7 +1,8 @@
 //! `#[runtime::main]` and `#[runtime::test]` as a user writes them: tests
 //! that await, return `Result` and use `?`, finish within their timeout or
 //! fail with its message, and a `main` (under another name, so that it can
-//! be called) that returns what its body does. The compile errors are
+//! be called) that returns what its body does, and both under another
+//! name (`crate = "rt"`). The compile errors are
 //! `compile_fail` doctests in `runtime-macros/src/lib.rs`.
 
 #![cfg(feature = "macros")]
@@ -44,6 +45,34 @@ async fn a_test_within_its_timeout_passes() {
 #[should_panic(expected = "test exceeded its timeout of 50ms")]
 async fn a_test_past_its_timeout_fails_with_a_clear_message() {
     std::future::pending::<()>().await;
+}
+
+/// A program that depends on the runtime under another name says so with
+/// `crate = "..."` (here the other name is an alias).
+mod under_another_name {
+    use runtime as rt;
+
+    #[rt::test(crate = "rt", timeout = "10s")]
+    async fn a_test_names_the_runtime_as_told() {
+        assert_eq!(rt::spawn(async { 7 }).await.unwrap(), 7);
+    }
+
+    #[rt::test(timeout = "50ms", crate = "::runtime")]
+    #[should_panic(expected = "test exceeded its timeout of 50ms")]
+    async fn in_either_order_with_the_timeout() {
+        std::future::pending::<()>().await;
+    }
+
+    #[rt::main(crate = "rt")]
+    async fn renamed_main() -> u32 {
+        rt::time::sleep(std::time::Duration::from_millis(1)).await;
+        42
+    }
+
+    #[test]
+    fn a_main_names_the_runtime_as_told() {
+        assert_eq!(renamed_main(), 42);
+    }
 }
 
 /// Called by `the_timeout_fires_on_time`, which times it.
