@@ -1,7 +1,7 @@
 //! `sync::RwLock`: readers share, a writer excludes; first come, first
 //! served (a waiting writer stops later readers); cancellation at every
 //! await point never loses a turn nor blocks the line; guards cross
-//! `.await` and threads; no lost wake-up with eight threads each running a
+//! `.await` and threads, owned guards move into tasks; no lost wake-up with eight threads each running a
 //! runtime. Every test that waits has a watchdog.
 
 mod util;
@@ -13,7 +13,7 @@ use std::task::{Poll, Waker};
 use std::thread;
 use std::time::Duration;
 
-use runtime::sync::{RwLock, RwLockWriteGuard, TryLockError};
+use runtime::sync::{OwnedRwLockWriteGuard, RwLock, RwLockWriteGuard, TryLockError};
 use runtime::time::{sleep, timeout};
 use util::{CountingWaker, XorShift, poll_once, watchdog};
 
@@ -166,6 +166,66 @@ fn read_and_write_dropped_at_each_point() {
     drop(last);
     assert!(lock.try_write().is_ok(), "no share leaked");
     assert_eq!(lock.waiter_footprint().1, 0, "no waiter entry left");
+}
+
+#[test]
+fn owned_guards_move_into_tasks_and_keep_the_line() {
+    watchdog(10, || {
+        runtime::block_on(async {
+            let lock = Arc::new(RwLock::new(Vec::new()));
+            // Two owned readers in tasks of their own hold the lock ...
+            let readers: Vec<_> = (0..2)
+                .map(|_| {
+                    let guard = lock.clone().try_read_owned().unwrap();
+                    runtime::spawn(async move {
+                        sleep(Duration::from_millis(20)).await;
+                        guard.len()
+                    })
+                })
+                .collect();
+            // ... so an owned writer waits for both, and a reader after it
+            // waits for the writer (first come, first served).
+            let writer = runtime::spawn(lock.clone().write_owned());
+            runtime::yield_now().await;
+            let late_reader = runtime::spawn(lock.clone().read_owned());
+            runtime::yield_now().await;
+            assert!(lock.try_read().is_err(), "a writer waits: readers queue");
+            for reader in readers {
+                assert_eq!(reader.await.unwrap(), 0);
+            }
+            let mut guard = writer.await.unwrap();
+            guard.push("written");
+            assert!(!late_reader.is_finished(), "the writer holds the lock");
+            let read = OwnedRwLockWriteGuard::downgrade(guard);
+            let late = late_reader.await.unwrap();
+            assert_eq!((&*read, &*late), (&vec!["written"], &vec!["written"]));
+            drop((read, late));
+            assert!(
+                lock.try_write().is_ok(),
+                "every owned guard gave its turn back"
+            );
+            assert_eq!(Arc::strong_count(&lock), 1, "and its Arc");
+        });
+    });
+}
+
+#[test]
+fn owned_acquisitions_dropped_while_waiting_leave_nothing() {
+    let lock = Arc::new(RwLock::new(0));
+    let noop = Waker::noop();
+    let held = lock.clone().try_write_owned().unwrap();
+    {
+        let mut read = std::pin::pin!(lock.clone().read_owned());
+        let mut write = std::pin::pin!(lock.clone().write_owned());
+        assert!(poll_once(read.as_mut(), noop).is_pending());
+        assert!(poll_once(write.as_mut(), noop).is_pending());
+        assert_eq!(lock.waiter_footprint().0, 2);
+    }
+    assert_eq!(lock.waiter_footprint().1, 0, "no waiter entry left");
+    assert_eq!(Arc::strong_count(&lock), 2, "the futures' Arcs are gone");
+    drop(held);
+    assert_eq!(*lock.clone().try_read_owned().unwrap(), 0);
+    assert!(lock.try_write().is_ok());
 }
 
 #[test]

@@ -58,7 +58,10 @@ pub mod watch;
 
 pub use mutex::{Lock, Mutex, MutexGuard, TryLockError};
 pub use notify::{Notified, Notify};
-pub use rwlock::{Read, RwLock, RwLockReadGuard, RwLockWriteGuard, Write};
+pub use rwlock::{
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, Read, RwLock, RwLockReadGuard, RwLockWriteGuard,
+    Write,
+};
 pub use semaphore::{
     Acquire, AcquireError, AcquireOwned, OwnedSemaphorePermit, Semaphore, SemaphorePermit,
     TryAcquireError,
@@ -100,6 +103,8 @@ const _: fn() = || {
     // Unlike `MutexGuard`, both guards own what they point at: `Send`.
     send_sync::<RwLockReadGuard<'static, T>>();
     send_sync::<RwLockWriteGuard<'static, T>>();
+    send_sync::<OwnedRwLockReadGuard<T>>();
+    send_sync::<OwnedRwLockWriteGuard<T>>();
     send_sync::<Read<'static, T>>();
     send_sync::<Write<'static, T>>();
     send_sync::<watch::Sender<T>>();

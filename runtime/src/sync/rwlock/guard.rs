@@ -50,6 +50,17 @@ impl<'a, T> RwLockReadGuard<'a, T> {
     }
 }
 
+impl<T> RwLockReadGuard<'_, T> {
+    /// The share of the value, the read kept: the caller gives it back
+    /// (an owned guard, which holds the lock's `Arc`).
+    pub(super) fn into_share(self) -> Arc<T> {
+        let RwLockReadGuard { data, _release } = self;
+        // It holds a reference only: forgetting it leaks nothing.
+        std::mem::forget(_release);
+        data
+    }
+}
+
 impl<T> Deref for RwLockReadGuard<'_, T> {
     type Target = T;
 
@@ -113,6 +124,16 @@ impl<'a, T> RwLockWriteGuard<'a, T> {
         let lock = this.lock;
         drop(this); // holds nothing now: its drop does nothing
         RwLockReadGuard::new(lock, lock.downgrade(data))
+    }
+}
+
+impl<T> RwLockWriteGuard<'_, T> {
+    /// The value, the write kept: the caller gives it back (an owned
+    /// guard, which holds the lock's `Arc`).
+    pub(super) fn into_value(mut self) -> Arc<T> {
+        let data = self.data.take().expect(VALUE_AWAY);
+        drop(self); // holds nothing now: its drop does nothing
+        data
     }
 }
 

@@ -60,6 +60,7 @@
 //! are no atomics of our own beyond `Arc`'s counts.
 
 mod guard;
+mod owned;
 
 use std::fmt;
 use std::future::Future;
@@ -72,6 +73,7 @@ use super::mutex::{Held, TryLockError};
 use super::waiters::{WaiterList, Wakers};
 
 pub use guard::{RwLockReadGuard, RwLockWriteGuard};
+pub use owned::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard};
 
 /// Why the value can be missing from the lock: a write guard took it and
 /// was leaked (`mem::forget`), which no safe use of the lock does.
