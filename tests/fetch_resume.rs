@@ -1,8 +1,9 @@
 //! `-C`/`--continue` as a user meets it: a download cut by the network or
 //! killed half way, then resumed by a later run, byte for byte; a file that
 //! changed on the server in between, fetched whole rather than spliced; a
-//! partial file that was complete already (416); a server that answers
-//! another range; and what is (not) left on disk without `-C`.
+//! partial file that was complete already (416); a file an earlier run
+//! finished, checked and left alone; a server that answers another range;
+//! and what is (not) left on disk without `-C`.
 //!
 //! The scripted server serves ranges as RFC 9110 says (`Range`, `If-Range`
 //! against its current `ETag`, `206` with `Content-Range`, `416`), and can
@@ -45,7 +46,9 @@ fn ranged_server(served: Served) -> (Scripted, Arc<Mutex<Served>>) {
         let len = served.body.len();
         let range = header("Range: bytes=")
             .and_then(|r| r.trim_end_matches('-').parse::<usize>().ok())
-            .filter(|_| header("If-Range:").as_deref() == Some(served.etag));
+            // Without If-Range a range is sent as asked; with it, only
+            // if the tag still matches.
+            .filter(|_| header("If-Range:").is_none_or(|tag| tag == served.etag));
         let (status, from, extra) = match range {
             Some(_) if served.wrong_range => (
                 206,
@@ -304,6 +307,56 @@ fn continue_with_no_part_or_no_record_fetches_it_all() {
         server.heads().iter().all(|h| !h.contains("Range")),
         "{:?}",
         server.heads()
+    );
+}
+
+#[test]
+fn a_finished_file_is_checked_with_range_alone_and_left_as_it_is() {
+    let body = alphabet(SIZE);
+    let (server, state) = ranged_server(served("\"v1\"", body.clone()));
+    let url = server.url("/file");
+    let dir = TempDir::new("fetch-resume-finished");
+    let file = dir.path().join("out");
+    assert_eq!(resume(&file, &url, &[]).0, 0);
+    let written = std::fs::metadata(&file).unwrap().modified().unwrap();
+    // Run again with -C: one ranged request, a 416, nothing rewritten.
+    let (code, line, run) = resume(&file, &url, &["--fail"]);
+    assert_eq!(code, 0, "{run}");
+    assert_eq!(
+        (line["status"].clone(), line["bytes"].clone()),
+        (416.into(), 0.into()),
+        "{run}"
+    );
+    assert_eq!(line["resumed_from"], SIZE as u64);
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().modified().unwrap(),
+        written,
+        "untouched"
+    );
+    let head = &server.heads()[1];
+    assert!(
+        head.contains(&format!("\r\nRange: bytes={SIZE}-\r\n")),
+        "{head}"
+    );
+    assert!(
+        !head.contains("If-Range"),
+        "no validator is kept for a finished file: {head}"
+    );
+    // The file grew on the server: a 206 is not appended without a
+    // validator; the file is fetched whole.
+    let longer = alphabet(SIZE + 500);
+    state.lock().unwrap().body = longer.clone();
+    let (code, line, run) = resume(&file, &url, &[]);
+    assert_eq!(code, 0, "{run}");
+    assert_eq!(
+        (line["status"].clone(), line["resumed_from"].clone()),
+        (200.into(), serde_json::Value::Null),
+        "{run}"
+    );
+    assert!(std::fs::read(&file).unwrap() == longer);
+    assert!(
+        !server.heads()[3].contains("Range"),
+        "asked again without Range"
     );
 }
 

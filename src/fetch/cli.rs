@@ -171,7 +171,9 @@ pub(crate) struct Cli {
     /// Resume the partial files (.FILE.part, DIR/.i.part) that an earlier
     /// run left, asking for the rest with Range and If-Range (a file that
     /// changed on the server is fetched whole, never spliced); a partial
-    /// file is kept after a network failure, for the next run
+    /// file is kept after a network failure, for the next run. A file an
+    /// earlier run finished is left as it is if the server answers 416 for
+    /// exactly its size
     #[arg(short = 'C', long = "continue", id = "resume")]
     pub(crate) resume: bool,
 

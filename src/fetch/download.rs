@@ -114,8 +114,9 @@ pub(crate) async fn download(entry: Entry, shared: &Shared) -> Outcome {
 }
 
 /// One attempt: the status, the body bytes, the file written, the TLS
-/// session. With `-C`, it first looks for a partial file to resume, and
-/// asks again without `Range` (once) if the answer does not fit it.
+/// session. With `-C`, it first looks for a partial file to resume (or a
+/// finished one to check), and asks again without `Range` (once) if the
+/// answer does not fit it.
 async fn attempt(
     request: &Request,
     index: usize,
@@ -130,16 +131,25 @@ async fn attempt(
     let resuming = shared.options.cli.resume && request.method() == &Method::GET;
     let url = request.url().to_string();
     let mut partial = match &path {
-        Some(path) if resuming => resume::find(&part_path(path), &url).await,
+        Some(path) if resuming => {
+            let part = part_path(path);
+            match resume::find(&part, &url).await {
+                Some(partial) => Some(partial),
+                None => resume::finished(path, &part).await,
+            }
+        }
         _ => None,
     };
     loop {
         let asked = match &partial {
-            Some(partial) => request
-                .clone()
-                .header("Range", partial.range())
-                .and_then(|r| r.header("If-Range", partial.validator.value()))
-                .map_err(|e| Failure::new(e.to_string()))?,
+            Some(partial) => {
+                let ranged = request.clone().header("Range", partial.range());
+                match &partial.validator {
+                    Some(validator) => ranged.and_then(|r| r.header("If-Range", validator.value())),
+                    None => ranged,
+                }
+                .map_err(|e| Failure::new(e.to_string()))?
+            }
             None => request.clone(),
         };
         let download = Download::start(&shared.client, asked)
@@ -156,6 +166,28 @@ async fn attempt(
             ),
             None => Resumption::Replace,
         };
+        if let Some(finished) = partial.as_ref().filter(|p| p.validator.is_none()) {
+            match how {
+                // Whole on the server too: the file stays as it is.
+                Resumption::Complete => {
+                    return Ok(Success {
+                        status: download.status(),
+                        bytes: 0,
+                        file: path,
+                        tls: download.tls_info().cloned(),
+                        reused: download.reused(),
+                        resumed_from: Some(finished.len),
+                    });
+                }
+                // More bytes, but no validator to prove they continue
+                // ours: fetch it whole.
+                Resumption::Append => {
+                    partial = None;
+                    continue;
+                }
+                Resumption::Replace | Resumption::StartOver => {}
+            }
+        }
         if how == Resumption::StartOver {
             // Not the range asked for: the .part cannot be trusted.
             partial = None;

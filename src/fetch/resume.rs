@@ -19,7 +19,12 @@
 //!
 //! `If-Range` makes the server send the whole new file rather than a range
 //! of it when the file changed, so a changed file is never spliced onto an
-//! old prefix. A partial file without a record (or with a weak `ETag`
+//! old prefix. A file an earlier run finished (no `.part`, no record left)
+//! is asked about with `Range: bytes=N-` alone: `416` for exactly `N`
+//! bytes leaves it as it is (a list run again with `-C` skips what it
+//! has), anything else fetches it whole again (a range is never appended
+//! without a validator). A changed file of the very same size passes for
+//! finished: the price of keeping no record once a file is complete. A partial file without a record (or with a weak `ETag`
 //! only, which `If-Range` may not carry, or with a record for another URL)
 //! is not resumed: it starts over.
 
@@ -98,13 +103,17 @@ fn read_record(text: &str, url: &str) -> Option<Validator> {
     }
 }
 
-/// A partial download to resume.
+/// A download to resume: a `.part` with its validator, or a file an
+/// earlier run finished (no validator: it was removed with the `.part`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Partial {
-    /// Bytes in the `.part` file.
+    /// Bytes in the `.part` file (or the finished file).
     pub(crate) len: u64,
-    /// The version they belong to.
-    pub(crate) validator: Validator,
+    /// The version they belong to; `None` for a finished file, which is
+    /// asked about with `Range` alone: a 416 for exactly its size means it
+    /// is whole, and any range is refused (nothing is ever appended
+    /// without a validator).
+    pub(crate) validator: Option<Validator>,
 }
 
 impl Partial {
@@ -123,7 +132,24 @@ pub(crate) async fn find(part: &Path, url: &str) -> Option<Partial> {
     }
     let text = fs::read_to_string(record_path(part)).await.ok()?;
     let validator = read_record(&text, url)?;
-    Some(Partial { len, validator })
+    Some(Partial {
+        len,
+        validator: Some(validator),
+    })
+}
+
+/// The file at `path` that an earlier run finished, if there is one (not
+/// empty) and no `.part` beside it (a `.part` of any kind means the last
+/// run did not finish).
+pub(crate) async fn finished(path: &Path, part: &Path) -> Option<Partial> {
+    if fs::metadata(part).await.is_ok() {
+        return None;
+    }
+    let len = fs::metadata(path).await.ok()?.len();
+    (len > 0).then_some(Partial {
+        len,
+        validator: None,
+    })
 }
 
 /// What to do with the response to a request for the bytes from `from` on.
@@ -236,7 +262,7 @@ mod tests {
     }
 
     #[test]
-    fn only_a_non_empty_part_with_its_record_is_found() {
+    fn only_a_non_empty_part_with_its_record_or_a_finished_file_is_found() {
         let dir = std::env::temp_dir().join(format!("fetch-resume-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let part = dir.join(".f.part");
@@ -251,12 +277,24 @@ mod tests {
                 find(&part, url).await,
                 Some(Partial {
                     len: 5,
-                    validator: tag
+                    validator: Some(tag)
                 })
             );
+            let whole = dir.join("f");
+            assert_eq!(finished(&whole, &part).await, None, "a .part is there");
             assert_eq!(find(&part, "http://h/g").await, None, "another URL");
             std::fs::write(&part, b"").unwrap();
             assert_eq!(find(&part, url).await, None, "empty");
+            std::fs::remove_file(&part).unwrap();
+            assert_eq!(finished(&whole, &part).await, None, "no file");
+            std::fs::write(&whole, b"123").unwrap();
+            assert_eq!(
+                finished(&whole, &part).await,
+                Some(Partial {
+                    len: 3,
+                    validator: None
+                })
+            );
         });
         std::fs::remove_dir_all(dir).unwrap();
     }
