@@ -16,6 +16,9 @@ only=${1:-}
 
 scratch=target/exercises/tree
 rm -rf "$scratch" && mkdir -p "$scratch"
+# Left behind, the copy would keep vouching for the artifacts built from it
+# after the real tree changes (see below): a later build would use them.
+trap 'rm -rf "$root/$scratch"' EXIT
 # Tracked files and new ones not yet committed (not the ignored target/).
 git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$scratch"
 
@@ -57,9 +60,13 @@ EOF
         failed=1
         continue
     fi
-    # The reader's command, run in the copy, in the main target directory
-    # (the copy's crates are built apart from the real ones; dependencies
-    # are shared). Each test bounds itself; `timeout` bounds the build too.
+    # The reader's command, run in the copy, in the main target directory,
+    # so that dependencies are not built again. Cargo names a workspace
+    # member's artifacts by its path relative to the workspace, so the
+    # copy's crates share the real ones' artifacts too: the copy is
+    # removed at the end (trap above), and the next build of the real tree
+    # finds the copy's sources gone and rebuilds from its own. Each test
+    # bounds itself; `timeout` bounds the build too.
     out=$(cd "$scratch" && timeout 900 $command --target-dir "$root/target" </dev/null 2>&1) && status=0 || status=$?
     cp "$file" "$scratch/$file"
     if [ "$status" -eq 0 ]; then
