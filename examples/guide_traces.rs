@@ -92,6 +92,11 @@ const PICTURES: &[Picture] = &[
         title: "Ch. 9: two threads, a runtime each, talking through channels",
         run: ch9_two_cores,
     },
+    Picture {
+        name: "ch10_join_set_and_signal",
+        title: "Ch. 10: a JoinSet's tasks come out as they finish; a signal wakes its listener through a pipe",
+        run: ch10_join_set_and_signal,
+    },
 ];
 
 fn main() -> ExitCode {
@@ -633,4 +638,36 @@ fn ch9_two_cores() -> Result<Vec<Traced>> {
     );
     let join = |h: thread::JoinHandle<std::io::Result<Traced>>| h.join().expect("a core panicked");
     Ok(vec![join(core0)?, join(core1)?])
+}
+
+fn ch10_join_set_and_signal() -> Result<Vec<Traced>> {
+    use runtime::signal::unix::{SignalKind, signal};
+    traced(|| async {
+        // Listening starts before the signal can come: from here on,
+        // SIGUSR1 no longer ends the process but writes to a pipe.
+        let mut usr1 = signal(SignalKind::user_defined1())?;
+        let listener = runtime::spawn(async move { usr1.recv().await });
+        let mut names = vec![(listener.id(), "waits for SIGUSR1")];
+        let mut set = runtime::JoinSet::new();
+        for (ms, name) in [
+            (30, "JoinSet: sleeps 30 ms"),
+            (10, "JoinSet: sleeps 10 ms"),
+            (20, "JoinSet: sleeps 20 ms"),
+        ] {
+            let handle = set.spawn(async move {
+                sleep(Duration::from_millis(ms)).await;
+                ms
+            });
+            names.push((handle.id(), name));
+        }
+        let mut order = Vec::new();
+        while let Some(done) = set.join_next().await {
+            order.push(done?);
+        }
+        assert_eq!(order, [10, 20, 30], "in the order they finished");
+        let me = rustix::process::getpid();
+        rustix::process::kill_process(me, rustix::process::Signal::USR1)?;
+        listener.await?.ok_or("the signal stream ended")?;
+        Ok(names)
+    })
 }

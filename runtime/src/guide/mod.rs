@@ -195,5 +195,7 @@ pub mod ch9_one_runtime_per_core {}
 
 #[doc = include_str!("ch10_the_world_around_the_runtime.md")]
 #[doc = ""]
+#[doc = include_str!("../../docs/guide/ch10_join_set_and_signal.svg")]
+#[doc = ""]
 #[doc = include_str!("exercises/ch10.md")]
 pub mod ch10_the_world_around_the_runtime {}
