@@ -11,7 +11,9 @@ mod fetch_util;
 
 use std::path::Path;
 
-use fetch_util::{Fetch, Scripted, ServerThread, Step, TempDir, demo, reply, start_tinyproxy};
+use fetch_util::{
+    Fetch, Scripted, ServerThread, Step, TempDir, demo, reply, reply_with, start_tinyproxy,
+};
 
 /// A server answering every request with `body`.
 fn serving(body: &'static [u8]) -> Scripted {
@@ -66,45 +68,29 @@ fn noproxy_and_an_empty_proxy_go_directly() {
         &url,
     ])
     .run();
-    assert_eq!(
-        (run.code, run.stdout_text().as_str()),
-        (0, "direct"),
-        "{run}"
-    );
+    assert_eq!(run.outcome(), (0, "direct".into()), "{run}");
     // --proxy "" beats the environment's http_proxy.
     let run = Fetch::new(&["--proxy", "", "-o", "-", &url])
         .env("http_proxy", &proxy_url)
         .run();
-    assert_eq!(
-        (run.code, run.stdout_text().as_str()),
-        (0, "direct"),
-        "{run}"
-    );
+    assert_eq!(run.outcome(), (0, "direct".into()), "{run}");
     // --noproxy alone keeps the environment's proxy for other hosts ...
     let run = Fetch::new(&["--noproxy", "example.com", "-o", "-", &url])
         .env("http_proxy", &proxy_url)
         .env("no_proxy", "127.0.0.1")
         .run();
-    assert_eq!(
-        (run.code, run.stdout_text().as_str()),
-        (0, "via proxy"),
-        "{run}"
-    );
+    assert_eq!(run.outcome(), (0, "via proxy".into()), "{run}");
     // ... and the environment alone is read as curl reads it.
     let run = Fetch::new(&["-o", "-", &url])
         .env("http_proxy", &proxy_url)
         .run();
-    assert_eq!(
-        (run.code, run.stdout_text().as_str()),
-        (0, "via proxy"),
-        "{run}"
-    );
+    assert_eq!(run.outcome(), (0, "via proxy".into()), "{run}");
     let run = Fetch::new(&["-o", "-", &url])
         .env("HTTP_PROXY", &proxy_url)
         .run();
     assert_eq!(
-        (run.code, run.stdout_text().as_str()),
-        (0, "direct"),
+        run.outcome(),
+        (0, "direct".into()),
         "uppercase HTTP_PROXY is ignored (httpoxy)\n{run}"
     );
     assert_eq!(proxy.heads().len(), 2);
@@ -123,11 +109,7 @@ fn user_credentials_go_to_the_host_given_and_not_past_a_redirect() {
     });
     let url = origin.url("/here");
     let run = Fetch::new(&["--user", "bob:pa55word", "-o", "-", &url]).run();
-    assert_eq!(
-        (run.code, run.stdout_text().as_str()),
-        (0, "moved here"),
-        "{run}"
-    );
+    assert_eq!(run.outcome(), (0, "moved here".into()), "{run}");
     // "bob:pa55word" in Base64.
     assert!(
         origin.heads()[0].contains("Authorization: Basic Ym9iOnBhNTV3b3Jk\r\n"),
@@ -154,13 +136,7 @@ fn gzip_server(body: &'static [u8], plain: &'static [u8]) -> Scripted {
             .to_ascii_lowercase()
             .contains("\r\naccept-encoding: gzip, deflate\r\n")
         {
-            let mut bytes = format!(
-                "HTTP/1.0 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
-                body.len()
-            )
-            .into_bytes();
-            bytes.extend_from_slice(body);
-            vec![Step::Send(bytes)]
+            reply_with(200, "Content-Encoding: gzip\r\n", body)
         } else {
             reply(200, plain)
         }
@@ -178,11 +154,7 @@ fn compressed_asks_for_gzip_and_saves_the_decoded_body() {
         "no Accept-Encoding by default"
     );
     let run = Fetch::new(&["--compressed", "-o", "-", &url]).run();
-    assert_eq!(
-        (run.code, run.stdout_text().as_str()),
-        (0, "hello"),
-        "{run}"
-    );
+    assert_eq!(run.outcome(), (0, "hello".into()), "{run}");
 }
 
 #[test]
@@ -327,7 +299,7 @@ fn help_says_a_repeated_option_takes_its_last_value() {
         &serving(b"ok").url("/"),
     ])
     .run();
-    assert_eq!((run.code, run.stdout_text().as_str()), (0, "ok"), "{run}");
+    assert_eq!(run.outcome(), (0, "ok".into()), "{run}");
 }
 
 #[test]

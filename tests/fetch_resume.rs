@@ -100,6 +100,36 @@ fn served(etag: &'static str, body: Vec<u8>) -> Served {
     }
 }
 
+/// One test's setup: a server of `SIZE` bytes of the alphabet under the
+/// tag "v1" at `/file`, and a file to save it to in a fresh directory.
+/// Bind `server` and `dir` (as `_server`, `_dir` if unused): a field left
+/// to `..` is dropped at once, which stops the server or removes the
+/// directory.
+struct Case {
+    body: Vec<u8>,
+    server: Scripted,
+    state: Arc<Mutex<Served>>,
+    url: String,
+    dir: TempDir,
+    file: PathBuf,
+}
+
+fn case(label: &str) -> Case {
+    let body = alphabet(SIZE);
+    let (server, state) = ranged_server(served("\"v1\"", body.clone()));
+    let url = server.url("/file");
+    let dir = TempDir::new(label);
+    let file = dir.path().join("out");
+    Case {
+        body,
+        server,
+        state,
+        url,
+        dir,
+        file,
+    }
+}
+
 fn part_of(file: &Path) -> PathBuf {
     let name = file.file_name().unwrap().to_str().unwrap();
     file.with_file_name(format!(".{name}.part"))
@@ -125,11 +155,14 @@ fn resume(file: &Path, url: &str, extra: &[&str]) -> (i32, serde_json::Value, St
 
 #[test]
 fn a_download_cut_by_the_network_is_kept_with_c_and_resumed_byte_for_byte() {
-    let body = alphabet(SIZE);
-    let (server, state) = ranged_server(served("\"v1\"", body.clone()));
-    let url = server.url("/file");
-    let dir = TempDir::new("fetch-resume-cut");
-    let file = dir.path().join("out");
+    let Case {
+        body,
+        server,
+        state,
+        url,
+        dir: _dir,
+        file,
+    } = case("fetch-resume-cut");
     state.lock().unwrap().cut_at = Some(100_000);
     let (code, line, run) = resume(&file, &url, &[]);
     assert_eq!(code, 1, "{run}");
@@ -170,11 +203,14 @@ fn a_download_cut_by_the_network_is_kept_with_c_and_resumed_byte_for_byte() {
 
 #[test]
 fn with_c_a_retry_resumes_where_the_cut_attempt_stopped() {
-    let body = alphabet(SIZE);
-    let (server, state) = ranged_server(served("\"v1\"", body.clone()));
-    let url = server.url("/file");
-    let dir = TempDir::new("fetch-resume-retry");
-    let file = dir.path().join("out");
+    let Case {
+        body,
+        server,
+        state,
+        url,
+        dir: _dir,
+        file,
+    } = case("fetch-resume-retry");
     // A stall that the read timeout ends: retried (a connection closed
     // early is not, as curl does not retry a partial file).
     state.lock().unwrap().cut_at = Some(123_456);
@@ -197,10 +233,14 @@ fn with_c_a_retry_resumes_where_the_cut_attempt_stopped() {
 
 #[test]
 fn without_c_a_cut_download_leaves_nothing_and_sends_no_range() {
-    let (server, state) = ranged_server(served("\"v1\"", alphabet(SIZE)));
-    let url = server.url("/file");
-    let dir = TempDir::new("fetch-resume-none");
-    let file = dir.path().join("out");
+    let Case {
+        server,
+        state,
+        url,
+        dir,
+        file,
+        ..
+    } = case("fetch-resume-none");
     state.lock().unwrap().cut_at = Some(100_000);
     let run = Fetch::new(&["-o", file.to_str().unwrap(), &url]).run();
     assert_eq!(run.code, 1, "{run}");
@@ -223,10 +263,14 @@ fn without_c_a_cut_download_leaves_nothing_and_sends_no_range() {
 
 #[test]
 fn a_file_changed_on_the_server_is_fetched_whole_not_spliced() {
-    let (server, state) = ranged_server(served("\"v1\"", alphabet(SIZE)));
-    let url = server.url("/file");
-    let dir = TempDir::new("fetch-resume-changed");
-    let file = dir.path().join("out");
+    let Case {
+        server,
+        state,
+        url,
+        dir: _dir,
+        file,
+        ..
+    } = case("fetch-resume-changed");
     state.lock().unwrap().cut_at = Some(50_000);
     assert_eq!(resume(&file, &url, &[]).0, 1);
     // The file changes: a new version, a new tag, the same size.
@@ -245,11 +289,14 @@ fn a_file_changed_on_the_server_is_fetched_whole_not_spliced() {
 
 #[test]
 fn a_part_that_was_complete_already_counts_as_done_on_416() {
-    let body = alphabet(SIZE);
-    let (server, state) = ranged_server(served("\"v1\"", body.clone()));
-    let url = server.url("/file");
-    let dir = TempDir::new("fetch-resume-416");
-    let file = dir.path().join("out");
+    let Case {
+        body,
+        server: _server,
+        state,
+        url,
+        dir: _dir,
+        file,
+    } = case("fetch-resume-416");
     // All bytes came, but the run stopped before the rename: here, the
     // server claims one byte more than it sends.
     state.lock().unwrap().body.push(b'!');
@@ -269,11 +316,14 @@ fn a_part_that_was_complete_already_counts_as_done_on_416() {
 
 #[test]
 fn a_range_from_elsewhere_is_asked_again_without_range() {
-    let body = alphabet(SIZE);
-    let (server, state) = ranged_server(served("\"v1\"", body.clone()));
-    let url = server.url("/file");
-    let dir = TempDir::new("fetch-resume-wrong");
-    let file = dir.path().join("out");
+    let Case {
+        body,
+        server,
+        state,
+        url,
+        dir: _dir,
+        file,
+    } = case("fetch-resume-wrong");
     state.lock().unwrap().cut_at = Some(70_000);
     assert_eq!(resume(&file, &url, &[]).0, 1);
     state.lock().unwrap().wrong_range = true;
@@ -291,11 +341,14 @@ fn a_range_from_elsewhere_is_asked_again_without_range() {
 
 #[test]
 fn continue_with_no_part_or_no_record_fetches_it_all() {
-    let body = alphabet(SIZE);
-    let (server, _state) = ranged_server(served("\"v1\"", body.clone()));
-    let url = server.url("/file");
-    let dir = TempDir::new("fetch-resume-fresh");
-    let file = dir.path().join("out");
+    let Case {
+        body,
+        server,
+        url,
+        dir: _dir,
+        file,
+        ..
+    } = case("fetch-resume-fresh");
     let (code, _, run) = resume(&file, &url, &[]);
     assert_eq!(code, 0, "{run}");
     // A .part with no record (from who knows where) is not trusted.
@@ -312,11 +365,14 @@ fn continue_with_no_part_or_no_record_fetches_it_all() {
 
 #[test]
 fn a_finished_file_is_checked_with_range_alone_and_left_as_it_is() {
-    let body = alphabet(SIZE);
-    let (server, state) = ranged_server(served("\"v1\"", body.clone()));
-    let url = server.url("/file");
-    let dir = TempDir::new("fetch-resume-finished");
-    let file = dir.path().join("out");
+    let Case {
+        server,
+        state,
+        url,
+        dir: _dir,
+        file,
+        ..
+    } = case("fetch-resume-finished");
     assert_eq!(resume(&file, &url, &[]).0, 0);
     let written = std::fs::metadata(&file).unwrap().modified().unwrap();
     // Run again with -C: one ranged request, a 416, nothing rewritten.

@@ -14,32 +14,12 @@
 
 mod util;
 
-use std::io::Write;
 use std::time::Duration;
 
-use flate2::Compression;
-use flate2::write::{DeflateEncoder, GzEncoder, ZlibEncoder};
 use http_client::{DecodeError, Error, Request, Url};
+use util::encode::{gzip, raw_deflate, zlib};
 use util::keepalive_server::{KeepAliveServer, Reply, chunked, request_header, response};
 use util::{ScriptedServer, Step, both, client, pooled_client, run};
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
-    encoder.write_all(data).unwrap();
-    encoder.finish().unwrap()
-}
-
-fn zlib(data: &[u8]) -> Vec<u8> {
-    let mut encoder = ZlibEncoder::new(Vec::new(), Compression::default());
-    encoder.write_all(data).unwrap();
-    encoder.finish().unwrap()
-}
-
-fn raw_deflate(data: &[u8]) -> Vec<u8> {
-    let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
-    encoder.write_all(data).unwrap();
-    encoder.finish().unwrap()
-}
 
 /// A text body that compresses well: 300 KB, several read buffers.
 fn page() -> Vec<u8> {

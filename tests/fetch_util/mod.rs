@@ -15,7 +15,7 @@ mod util;
 mod scripted;
 mod servers;
 
-pub use scripted::{Scripted, Step, reply};
+pub use scripted::{Scripted, Step, reply, reply_with};
 pub use servers::{
     ServerProcess, find_program, require_program, start_nginx, start_nginx_tls, start_python,
     start_tinyproxy,
@@ -98,6 +98,12 @@ pub struct Run {
 }
 
 impl Run {
+    /// The exit code and stdout: what a run that writes a body with
+    /// `-o -` ended with.
+    pub fn outcome(&self) -> (i32, String) {
+        (self.code, self.stdout_text())
+    }
+
     pub fn stdout_text(&self) -> String {
         String::from_utf8_lossy(&self.stdout).into_owned()
     }

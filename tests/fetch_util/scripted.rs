@@ -20,8 +20,14 @@ pub enum Step {
 
 /// `HTTP/1.0 {status} X` with a `Content-Length` body.
 pub fn reply(status: u16, body: &[u8]) -> Vec<Step> {
+    reply_with(status, "", body)
+}
+
+/// As [`reply`], with header `fields` (each ending in `\r\n`) before
+/// `Content-Length`.
+pub fn reply_with(status: u16, fields: &str, body: &[u8]) -> Vec<Step> {
     let mut bytes = format!(
-        "HTTP/1.0 {status} Scripted\r\nContent-Length: {}\r\n\r\n",
+        "HTTP/1.0 {status} Scripted\r\n{fields}Content-Length: {}\r\n\r\n",
         body.len()
     )
     .into_bytes();

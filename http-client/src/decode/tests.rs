@@ -2,31 +2,13 @@
 //! byte at a time (both must agree), valid streams of each shape, and each
 //! way a stream can be corrupt, cut short or too large.
 
-use std::io::Write;
+#[path = "../../tests/util/encode.rs"]
+mod encode;
 
-use flate2::Compression;
-use flate2::write::{DeflateEncoder, GzEncoder, ZlibEncoder};
+use encode::{gzip, raw_deflate, zlib};
 
 use super::{Accept, ContentDecoder, DecodeError};
 use crate::Headers;
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
-    encoder.write_all(data).unwrap();
-    encoder.finish().unwrap()
-}
-
-fn zlib(data: &[u8]) -> Vec<u8> {
-    let mut encoder = ZlibEncoder::new(Vec::new(), Compression::default());
-    encoder.write_all(data).unwrap();
-    encoder.finish().unwrap()
-}
-
-fn raw_deflate(data: &[u8]) -> Vec<u8> {
-    let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
-    encoder.write_all(data).unwrap();
-    encoder.finish().unwrap()
-}
 
 /// A decoder for `coding`, with a body limit.
 fn decoder(coding: &str, max_body: u64) -> ContentDecoder {

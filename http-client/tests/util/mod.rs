@@ -8,13 +8,16 @@
 //! in `process.rs`, and nginx's start-up in `nginx.rs`; descriptor counts and the kernel's TCP socket table, for
 //! the leak and cancellation tests, in `sockets.rs`. The server that keeps
 //! connections open, request after request, for the tests of the client's
-//! pool, is `keepalive_server.rs`. For the proxy tests: a proxy that opens
+//! pool, is `keepalive_server.rs`; compressed bodies for the decoding tests,
+//! `encode.rs`. For the proxy tests: a proxy that opens
 //! `CONNECT` tunnels (`tunnel_proxy.rs`) and tinyproxy's start-up
 //! (`tinyproxy.rs`).
 
 // Each test file uses a different subset of these helpers.
 #![allow(dead_code)]
 
+#[cfg(feature = "gzip")]
+pub mod encode;
 pub mod keepalive_server;
 pub mod nginx;
 pub mod paths;
