@@ -16,10 +16,10 @@
 mod util;
 
 use std::env;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use util::{ScriptedServer, Step, watchdog};
+use util::process::run_test_in_child;
+use util::{ScriptedServer, Step};
 
 /// The URLs the child fetches, `;`-separated.
 const URLS: &str = "PROXY_ENV_CHILD_URLS";
@@ -40,32 +40,18 @@ const PROXY_VARS: [&str; 8] = [
 /// Runs test `test` again in a new process with only the proxy variables
 /// `vars` set, fetching `urls`; returns its output, failing if it fails.
 fn run_child(test: &str, vars: &[(&str, String)], urls: &[String], no_proxy_call: bool) -> String {
-    let exe = env::current_exe().expect("the test binary");
-    let mut command = Command::new(exe);
-    command
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
-        .env(URLS, urls.join(";"))
-        .stdin(Stdio::null());
-    for name in PROXY_VARS {
-        command.env_remove(name);
-    }
-    for (name, value) in vars {
-        command.env(name, value);
-    }
-    if no_proxy_call {
-        command.env(NO_PROXY_CALL, "1");
-    }
-    let output = watchdog(Duration::from_secs(30), move || {
-        command.output().expect("running the child test")
-    });
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "child failed:\n{stdout}\n{stderr}");
-    assert!(
-        stdout.contains("1 passed"),
-        "the child test did not run:\n{stdout}"
-    );
-    stdout
+    run_test_in_child(test, |command| {
+        command.env(URLS, urls.join(";"));
+        for name in PROXY_VARS {
+            command.env_remove(name);
+        }
+        for (name, value) in vars {
+            command.env(name, value);
+        }
+        if no_proxy_call {
+            command.env(NO_PROXY_CALL, "1");
+        }
+    })
 }
 
 /// In a child (the URLs are set): fetches each URL with a client built as

@@ -15,13 +15,11 @@ mod tls;
 mod util;
 
 use std::env;
-use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use http_client::{Request, Url};
 use tls::{TlsServer, TlsStep, pki};
-use util::process::TempDir;
-use util::{ScriptedServer, Step, watchdog};
+use util::process::{TempDir, run_test_in_child};
+use util::{ScriptedServer, Step};
 
 /// The URLs the child fetches, `;`-separated.
 const URLS: &str = "TLS_ROOTS_CHILD_URLS";
@@ -29,27 +27,11 @@ const URLS: &str = "TLS_ROOTS_CHILD_URLS";
 /// Runs test `test` again in a new process with `SSL_CERT_FILE=cert_file`
 /// and the URLs to fetch; returns its output, failing if it fails.
 fn run_child(test: &str, cert_file: &str, urls: &[String]) -> String {
-    let exe = env::current_exe().expect("the test binary");
-    let output = watchdog(Duration::from_secs(30), {
-        let (test, cert_file, urls) = (test.to_owned(), cert_file.to_owned(), urls.join(";"));
-        move || {
-            Command::new(exe)
-                .args(["--exact", &test, "--nocapture", "--test-threads=1"])
-                .env("SSL_CERT_FILE", cert_file)
-                .env(URLS, urls)
-                .stdin(Stdio::null())
-                .output()
-                .expect("running the child test")
-        }
-    });
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "child failed:\n{stdout}\n{stderr}");
-    assert!(
-        stdout.contains("1 passed"),
-        "the child test did not run:\n{stdout}"
-    );
-    stdout
+    run_test_in_child(test, |command| {
+        command
+            .env("SSL_CERT_FILE", cert_file)
+            .env(URLS, urls.join(";"));
+    })
 }
 
 /// In a child (the URLs are set): fetches each URL with `connect`, `send`

@@ -1,12 +1,14 @@
 //! Helpers for the tests against real servers (python's `http.server`,
 //! nginx): finding a program, a temporary directory removed on drop, a free
-//! port, a child process killed on drop, and waiting until it accepts.
+//! port, a child process killed on drop, and waiting until it accepts; and
+//! for the tests that need an environment of their own, one test of this
+//! binary run again in a child process.
 
 use std::env;
 use std::fs;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::Child;
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -111,4 +113,31 @@ pub fn wait_until_accepts(
 /// Reads a log file for a failure message; empty if it cannot be read.
 pub fn read_log(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_default()
+}
+
+/// Runs test `test` of this test binary again, alone, in a new process
+/// whose environment `setup` adjusts (a process's environment is its own,
+/// and other threads read it while tests run); bounded to 30 s. Returns
+/// the child's stdout.
+///
+/// # Panics
+///
+/// If the child fails, or ran no test (a misspelt name).
+pub fn run_test_in_child(test: &str, setup: impl FnOnce(&mut Command)) -> String {
+    let mut command = Command::new(env::current_exe().expect("the test binary"));
+    command
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .stdin(Stdio::null());
+    setup(&mut command);
+    let output = super::watchdog(Duration::from_secs(30), move || {
+        command.output().expect("running the child test")
+    });
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "child failed:\n{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("1 passed"),
+        "the child test did not run:\n{stdout}"
+    );
+    stdout
 }
